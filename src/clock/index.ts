@@ -1,0 +1,2 @@
+export { flushMicrotasks, ManualClock } from './manual-clock.js';
+export { RealClock, realClock } from './real-clock.js';

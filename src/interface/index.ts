@@ -1,0 +1,6 @@
+export type { CallOptions, KvBackend } from './backend.js';
+export type { Clock, ClockTimer } from './clock.js';
+export * from './errors.js';
+export type * from './kv.js';
+export type * from './lease.js';
+export type * from './watch.js';

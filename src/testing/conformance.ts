@@ -1,0 +1,138 @@
+/**
+ * The conformance harness: each case is written once, against {@link KvBackend} only, and runs on every
+ * target (the memory backend, a real etcd, or a third party's backend). Cases live in test/conformance.
+ */
+
+import type { KvBackend } from '../interface/backend.js';
+
+/** What a case gets: a backend, a key prefix of its own, and time control. */
+export interface CaseContext {
+  /** The backend under test, fresh for the case (a new client, or a new store). */
+  readonly backend: KvBackend;
+  /** The target's name, e.g. "memory" or "etcd". */
+  readonly target: string;
+  /** A key prefix no other case uses, ending in "/". Shared servers need it; use it everywhere. */
+  readonly prefix: string;
+  /** `prefix + suffix`. */
+  k(suffix: string): string;
+  /**
+   * Let `ms` of lease time pass: the manual clock on memory (instant), a real sleep on etcd. Expiry on a
+   * real server can lag by up to ~1 s, so {@link CaseContext.waitFor} is the way to await its effect.
+   */
+  advanceTime(ms: number): Promise<void>;
+  /** Re-check `check` (advancing time in steps) until it stops throwing or `timeoutMs` of time passes. */
+  waitFor<T>(check: () => Promise<T>, timeoutMs?: number): Promise<T>;
+  /** The minimum lease TTL (s) the target grants. */
+  readonly minLeaseTtl: number;
+  /** Server version from Status, e.g. "3.4.23" or the memory backend's. */
+  readonly serverVersion: string;
+}
+
+/** One environment a target opens per case. */
+export interface TargetCase {
+  backend: KvBackend;
+  advanceTime(ms: number): Promise<void>;
+  /** Release what `openCase` made. */
+  close(): Promise<void>;
+}
+
+/** A backend to run the suite on. */
+export interface BackendTarget {
+  /** Shown in every test name, e.g. "[memory]". */
+  readonly name: string;
+  /** Once per file, before any case (start a server). */
+  setup?(): Promise<void>;
+  /** Once per file, after every case (stop the server). */
+  teardown?(): Promise<void>;
+  /** A fresh backend for one case. */
+  openCase(): Promise<TargetCase>;
+  /** The minimum lease TTL the target grants, in seconds. */
+  minLeaseTtl(): number;
+}
+
+/** A conformance case. */
+export interface ConformanceCase {
+  readonly name: string;
+  /** Per-case timeout on real servers (ms); the harness default applies otherwise. */
+  readonly timeoutMs?: number;
+  run(ctx: CaseContext): Promise<void>;
+}
+
+/** A named group of cases (one file in test/conformance/cases). */
+export interface CaseGroup {
+  readonly name: string;
+  readonly cases: readonly ConformanceCase[];
+}
+
+/** Define a group of cases. */
+export function defineCases(name: string, cases: ConformanceCase[]): CaseGroup {
+  return { name, cases };
+}
+
+/** The test-runner functions the harness needs (vitest's, or any compatible runner's). */
+export interface TestApi {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
+  beforeAll(body: () => Promise<void>, timeoutMs?: number): void;
+  afterAll(body: () => Promise<void>, timeoutMs?: number): void;
+}
+
+let prefixCounter = 0;
+
+/**
+ * Register `groups` on `target` with the given test API. Each test is named "[target] group › case".
+ */
+export function runConformance(target: BackendTarget, groups: readonly CaseGroup[], api: TestApi): void {
+  api.describe(`[${target.name}]`, () => {
+    api.beforeAll(async () => {
+      await target.setup?.();
+    }, 120_000);
+    api.afterAll(async () => {
+      await target.teardown?.();
+    }, 60_000);
+    for (const group of groups) {
+      api.describe(group.name, () => {
+        for (const c of group.cases) {
+          api.it(
+            c.name,
+            async () => {
+              const env = await target.openCase();
+              try {
+                const status = await env.backend.status();
+                const prefix = `conf/${target.name}/${process.pid}-${++prefixCounter}-${Date.now().toString(36)}/`;
+                const ctx: CaseContext = {
+                  backend: env.backend,
+                  target: target.name,
+                  prefix,
+                  k: (suffix) => prefix + suffix,
+                  advanceTime: (ms) => env.advanceTime(ms),
+                  waitFor: (check, timeoutMs = 5_000) => waitFor(env, check, timeoutMs),
+                  minLeaseTtl: target.minLeaseTtl(),
+                  serverVersion: status.version,
+                };
+                await c.run(ctx);
+              } finally {
+                await env.close();
+              }
+            },
+            c.timeoutMs,
+          );
+        }
+      });
+    }
+  });
+}
+
+async function waitFor<T>(env: TargetCase, check: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const step = 50;
+  let waited = 0;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (waited >= timeoutMs) throw error;
+    }
+    await env.advanceTime(step);
+    waited += step;
+  }
+}

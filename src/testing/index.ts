@@ -1,0 +1,3 @@
+export * from './conformance.js';
+export * from './etcd-server.js';
+export * from './targets.js';
