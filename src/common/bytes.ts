@@ -44,7 +44,8 @@ export function prefixEnd(prefix: Bytes): Uint8Array {
   const p = toBytes(prefix);
   for (let i = p.length - 1; i >= 0; i--) {
     if (p[i]! < 0xff) {
-      const end = p.slice(0, i + 1);
+      // Uint8Array's slice copies; Buffer's would be a view, and the increment would corrupt the caller's bytes.
+      const end = Uint8Array.prototype.slice.call(p, 0, i + 1);
       end[i]! += 1;
       return end;
     }

@@ -36,6 +36,12 @@ export const knownDifferences = {
     why: 'Server behaviour we cannot change; on 3.4 only the shape of the answer is asserted. Memory follows 3.6 (answers only when every watcher is synced).',
     applies: isEtcd34,
   },
+  progressOvertakesEvents: {
+    where: 'etcd < 3.4.24 / 3.5.8 (3.4.23 installed)',
+    what: 'A progress answer goes out on the control channel and can overtake events still queued for a live watcher (#15220), so "no event at or below a progress notice after it" (Bookmarkable) can fail.',
+    why: 'Fixed upstream after 3.4.23; the watch-history case checks Bookmarkable on memory only and every other guarantee on both. Not reproduced here; listed from the upstream issue.',
+    applies: isEtcd34,
+  },
   deleteAtCompactRevision: {
     where: 'etcd 3.4.23',
     what: 'A delete made exactly at the compaction revision is usually missing from a watch opened at that revision (#19179).',

@@ -1,0 +1,31 @@
+/**
+ * `npm start`: every recipe example in turn, on the memory backend (or on etcd with ETCD_ENDPOINTS).
+ */
+
+import { backendName, openBackend } from './backend.js';
+import { configExample } from './config.js';
+import { electionExample } from './election.js';
+import { kvExample } from './kv.js';
+import { lockExample } from './lock.js';
+import { registryExample } from './registry.js';
+
+const examples = [
+  ['kv facade', kvExample],
+  ['lock', lockExample],
+  ['election', electionExample],
+  ['config center', configExample],
+  ['service registry', registryExample],
+] as const;
+
+const started = performance.now();
+console.log(`etcd-kv-kit examples on the ${backendName()}`);
+const backend = await openBackend();
+try {
+  for (const [name, run] of examples) {
+    console.log(`\n# ${name}`);
+    await run(backend);
+  }
+} finally {
+  await backend.close();
+}
+console.log(`\nall examples done in ${Math.round(performance.now() - started)} ms`);

@@ -1,0 +1,155 @@
+/**
+ * Map etcd's gRPC errors to the shared error classes, by status code and etcd's own message (the raw
+ * gRPC `details`, never etcd3's rewritten text).
+ */
+
+import {
+  AbortError,
+  AuthError,
+  ClusterNoLeaderError,
+  CompactedError,
+  DeadlineExceededError,
+  DuplicateKeyError,
+  EmptyKeyError,
+  type EtcdError,
+  FutureRevisionError,
+  GrpcStatus,
+  type GrpcStatusCode,
+  InvalidSortOptionError,
+  KeyNotFoundError,
+  LeaderChangedError,
+  LeaseExistsError,
+  LeaseNotFoundError,
+  LeaseProvidedError,
+  LeaseTtlTooLargeError,
+  MessageTooLargeError,
+  NoSpaceError,
+  RequestTimeoutError,
+  RequestTooLargeError,
+  TooManyOpsError,
+  TooManyRequestsError,
+  UnavailableError,
+  UnknownOutcomeError,
+  UnknownServerError,
+  ValueProvidedError,
+} from '../interface/errors.js';
+
+/** The fields of a grpc-js ServiceError the mapping reads. */
+export interface RawGrpcError {
+  code?: number;
+  details?: string;
+  message?: string;
+}
+
+/** etcd's fixed messages (semantics §9) and the class each one maps to. */
+const BY_MESSAGE: ReadonlyMap<string, () => EtcdError> = new Map<string, () => EtcdError>([
+  ['etcdserver: key is not provided', () => new EmptyKeyError()],
+  ['etcdserver: key not found', () => new KeyNotFoundError()],
+  ['etcdserver: value is provided', () => new ValueProvidedError()],
+  ['etcdserver: lease is provided', () => new LeaseProvidedError()],
+  ['etcdserver: invalid sort option', () => new InvalidSortOptionError()],
+  ['etcdserver: too many operations in txn request', () => new TooManyOpsError()],
+  ['etcdserver: duplicate key given in txn request', () => new DuplicateKeyError()],
+  ['etcdserver: request is too large', () => new RequestTooLargeError()],
+  ['etcdserver: mvcc: required revision has been compacted', () => new CompactedError()],
+  ['etcdserver: mvcc: required revision is a future revision', () => new FutureRevisionError()],
+  ['etcdserver: requested lease not found', () => new LeaseNotFoundError()],
+  ['etcdserver: lease already exists', () => new LeaseExistsError()],
+  ['etcdserver: too large lease TTL', () => new LeaseTtlTooLargeError()],
+  ['etcdserver: mvcc: database space exceeded', () => new NoSpaceError()],
+  ['etcdserver: too many requests', () => new TooManyRequestsError()],
+  ['etcdserver: no leader', () => new ClusterNoLeaderError()],
+  ['etcdserver: leader changed', () => new LeaderChangedError()],
+]);
+
+/** grpc-js texts that mean the call never left the client (no connection to send it on). */
+const NOT_SENT_PREFIXES = [
+  'No connection established',
+  'Channel closed before call started',
+  'Name resolution failed',
+];
+
+/** The server's text: grpc-js keeps it in `details`; `message` adds "<code> <NAME>: ". */
+export function detailsOf(error: RawGrpcError): string {
+  return error.details ?? error.message ?? '';
+}
+
+/** True when a failed call was certainly not sent, so resending it anywhere is safe. */
+export function wasNotSent(error: RawGrpcError): boolean {
+  const details = detailsOf(error);
+  return error.code === GrpcStatus.UNAVAILABLE && NOT_SENT_PREFIXES.some((p) => details.startsWith(p));
+}
+
+/** True for a transport failure (not an answer from etcd): the connection failed or dropped. */
+export function isTransportFailure(error: RawGrpcError): boolean {
+  const details = detailsOf(error);
+  if (details.startsWith('etcdserver:')) return false;
+  return (
+    error.code === GrpcStatus.UNAVAILABLE ||
+    error.code === GrpcStatus.INTERNAL ||
+    error.code === GrpcStatus.UNKNOWN
+  );
+}
+
+/** True when the server token expired: re-authenticate and resend (the request was refused, not applied). */
+export function isInvalidToken(error: RawGrpcError): boolean {
+  return detailsOf(error).startsWith('etcdserver: invalid auth token');
+}
+
+/** How a call failed, for the choice between UnknownOutcomeError and a retryable error. */
+export interface FailureContext {
+  /** The call changes state (put, delete, txn with writes, compact, lease grant/revoke). */
+  write: boolean;
+  /** The call was aborted by the caller's signal. */
+  aborted?: boolean;
+}
+
+/** Map a raw gRPC failure to the library's error classes. */
+export function mapGrpcError(error: RawGrpcError, ctx: FailureContext): EtcdError {
+  const details = detailsOf(error);
+  const code = (error.code ?? GrpcStatus.UNKNOWN) as GrpcStatusCode;
+  const cause = { cause: error };
+  if (ctx.aborted) return new AbortError(undefined, cause);
+  const known = BY_MESSAGE.get(details);
+  if (known) return withCause(known(), error);
+  if (details.startsWith('etcdserver: request timed out')) return withCause(new RequestTimeoutError(), error);
+  const tooLarge = /^grpc: received message larger than max \((\d+) vs\. (\d+)\)/.exec(details);
+  if (tooLarge) return new MessageTooLargeError(Number(tooLarge[1]), Number(tooLarge[2]), cause);
+  if (
+    code === GrpcStatus.UNAUTHENTICATED ||
+    code === GrpcStatus.PERMISSION_DENIED ||
+    details.startsWith('etcdserver: authentication failed') ||
+    details.startsWith('etcdserver: user name') ||
+    details.startsWith('etcdserver: invalid auth token')
+  ) {
+    return new AuthError(details, cause);
+  }
+  if (wasNotSent(error)) return new UnavailableError(`etcd unavailable: ${details}`, cause);
+  if (code === GrpcStatus.DEADLINE_EXCEEDED) {
+    return ctx.write
+      ? new UnknownOutcomeError(
+          `write deadline exceeded before a reply; it may have been applied: ${details}`,
+          cause,
+        )
+      : new DeadlineExceededError(`deadline exceeded: ${details}`, cause);
+  }
+  if (isTransportFailure(error) || code === GrpcStatus.CANCELLED) {
+    return ctx.write
+      ? new UnknownOutcomeError(
+          `connection failed after the write was sent; it may have been applied: ${details}`,
+          cause,
+        )
+      : new UnavailableError(`etcd unavailable: ${details}`, cause);
+  }
+  return new UnknownServerError(code, details, cause);
+}
+
+function withCause<E extends EtcdError>(error: E, cause: unknown): E {
+  Object.defineProperty(error, 'cause', {
+    value: cause,
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  });
+  return error;
+}

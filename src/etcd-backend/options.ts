@@ -1,0 +1,37 @@
+/** Options for {@link EtcdBackend}. */
+
+import type { Bytes } from '../interface/kv.js';
+
+/** How to reach and talk to an etcd cluster. */
+export interface EtcdBackendOptions {
+  /** One or more client URLs ("http://127.0.0.1:2379", "https://..."); calls fail over between them. */
+  endpoints: string | string[];
+  /** Username/password auth: a token is fetched with Auth.Authenticate and refreshed when it expires. */
+  auth?: { username: string; password: string };
+  /** TLS material as PEM (Buffer or string). Any `https://` endpoint turns TLS on. */
+  tls?: { ca?: Buffer | string; cert?: Buffer | string; key?: Buffer | string };
+  /** Longest wait for a connection to any endpoint before failing with UnavailableError (default 3000 ms). */
+  dialTimeoutMs?: number;
+  /** Deadline of each unary request, connection and retries included (default 5000 ms). */
+  requestTimeoutMs?: number;
+  /** Prefix applied to every key, range, compare and watch, and stripped from responses. */
+  namespace?: Bytes;
+  /** Extra grpc-js channel options (merged over the adapter's failover-friendly defaults). */
+  grpcOptions?: Record<string, string | number>;
+}
+
+/** Defaults, chosen for fast failover on a cluster whose members can die. */
+export const DEFAULTS = {
+  dialTimeoutMs: 3_000,
+  requestTimeoutMs: 5_000,
+  /** grpc-js reconnects quickly after a member restarts instead of backing off to 2 minutes. */
+  grpcOptions: {
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': 1_000,
+    // Detect a silently dead connection while calls are active (etcd's minimum ping interval is 5 s).
+    'grpc.keepalive_time_ms': 10_000,
+    'grpc.keepalive_timeout_ms': 5_000,
+    'grpc.keepalive_permit_without_calls': 0,
+    'grpc.max_receive_message_length': -1,
+  },
+} as const;

@@ -1,0 +1,312 @@
+/**
+ * The adapter's connection layer: one gRPC channel per endpoint, failover between endpoints, a deadline
+ * on every request, and no circuit breaker. It implements etcd3's `ICallable`, so etcd3's raw clients
+ * (KVClient, LeaseClient, WatchClient, MaintenanceClient) run on it unchanged.
+ *
+ * Retry rule: a call that was certainly not sent (no connection) moves to another endpoint; a read that
+ * failed in transport is retried until its deadline; a write that was sent and then lost its connection
+ * or deadline is never resent (UnknownOutcomeError).
+ */
+
+import type { CallOptionsFactory, ICallable } from 'etcd3';
+import { AbortError, ClosedError, GrpcStatus, UnavailableError } from '../interface/errors.js';
+import { isInvalidToken, isTransportFailure, mapGrpcError, type RawGrpcError, wasNotSent } from './errors.js';
+import { createHost, type EtcdHost, type GrpcModule, grpc, type ServiceName } from './grpc.js';
+import { DEFAULTS, type EtcdBackendOptions } from './options.js';
+
+/** One etcd member the pool talks to. */
+export interface Endpoint {
+  readonly url: string;
+  readonly channel: GrpcModule.Channel;
+  readonly host: EtcdHost;
+}
+
+/** What kind of call this is, passed to `exec` through the call options. */
+export interface CallInfo {
+  write: boolean;
+  signal?: AbortSignal | undefined;
+}
+
+/** Key under which {@link CallInfo} rides in the grpc CallOptions given to etcd3's raw clients. */
+export const CALL_INFO: unique symbol = Symbol('etcd-kv-kit.callInfo');
+
+/** grpc CallOptions carrying {@link CallInfo}. */
+export type PoolCallOptions = GrpcModule.CallOptions & { [CALL_INFO]?: CallInfo };
+
+const READY = 2; // grpc connectivityState.READY
+const SHUTDOWN = 4;
+
+/** The pool of endpoints; see the module comment. */
+export class EndpointPool implements ICallable<Endpoint> {
+  readonly callOptionsFactory: CallOptionsFactory | undefined = undefined;
+  readonly dialTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly #endpoints: Endpoint[];
+  readonly #auth: EtcdBackendOptions['auth'];
+  #preferred = 0;
+  #token: Promise<GrpcModule.Metadata> | undefined;
+  #closed = false;
+  readonly #closeController = new AbortController();
+  /** Calls in flight, cancelled on close (a Set, not one abort listener per call on a shared signal). */
+  readonly #calls = new Set<GrpcModule.ClientUnaryCall>();
+
+  constructor(options: EtcdBackendOptions) {
+    const urls = typeof options.endpoints === 'string' ? [options.endpoints] : [...options.endpoints];
+    if (urls.length === 0) throw new UnavailableError('no etcd endpoints given');
+    this.dialTimeoutMs = options.dialTimeoutMs ?? DEFAULTS.dialTimeoutMs;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
+    this.#auth = options.auth;
+    const secure = urls.some((u) => u.startsWith('https:')) || options.tls !== undefined;
+    const pem = (v: Buffer | string | undefined) => (v === undefined ? null : Buffer.from(v));
+    const credentials = secure
+      ? grpc.credentials.createSsl(pem(options.tls?.ca), pem(options.tls?.key), pem(options.tls?.cert))
+      : grpc.credentials.createInsecure();
+    const channelOptions = { ...DEFAULTS.grpcOptions, ...(options.grpcOptions ?? {}) };
+    this.#endpoints = urls.map((url) => {
+      const address = url.replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
+      const channel = new grpc.Channel(address, credentials, channelOptions);
+      // Every service client of this endpoint shares the one channel (one connection, one state).
+      const host = createHost(address, credentials, {
+        channelOverride: channel,
+      } as GrpcModule.ChannelOptions);
+      return { url, channel, host };
+    });
+  }
+
+  /** True once close() ran. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Aborted when the pool closes; long waits listen to it. */
+  get closeSignal(): AbortSignal {
+    return this.#closeController.signal;
+  }
+
+  /** etcd3's ICallable.exec: one unary call, with failover, deadline and the retry rule. */
+  async exec<T>(
+    service: ServiceName,
+    method: string,
+    params: unknown,
+    options?: PoolCallOptions,
+  ): Promise<T> {
+    const info = options?.[CALL_INFO] ?? { write: true };
+    const deadline = Date.now() + this.requestTimeoutMs;
+    let reauthenticated = false;
+    for (let attempt = 0; ; attempt++) {
+      this.#check(info.signal);
+      const endpoint = await this.ready(deadline, info.signal);
+      const metadata = await this.#metadata(endpoint, deadline, info.signal);
+      try {
+        return await this.#unary<T>(endpoint, service, method, params, metadata, deadline, info.signal);
+      } catch (raw) {
+        const error = raw as RawGrpcError;
+        if (info.signal?.aborted) throw new AbortError(undefined, { cause: raw });
+        if (this.#closed) throw new ClosedError();
+        if (isInvalidToken(error) && this.#auth && !reauthenticated) {
+          // The server refused the stale token before applying anything: fetch a new one and resend.
+          reauthenticated = true;
+          this.#token = undefined;
+          continue;
+        }
+        const notSent = wasNotSent(error);
+        if (notSent) this.markFailed(endpoint);
+        // Reads are also retried on etcd's own Unavailable answers (no leader, leader changed, request
+        // timed out), on another endpoint when there is one, as etcd's Go client does.
+        const retry =
+          notSent || (!info.write && (isTransportFailure(error) || error.code === GrpcStatus.UNAVAILABLE));
+        if (retry && Date.now() + backoff(attempt) < deadline) {
+          if (!notSent) this.markFailed(endpoint);
+          await sleep(backoff(attempt), info.signal);
+          continue;
+        }
+        throw mapGrpcError(error, { write: info.write && !notSent });
+      }
+    }
+  }
+
+  /** etcd3's ICallable.withConnection, for streams: a connected endpoint, its client and auth metadata. */
+  async withConnection<R>(
+    service: ServiceName,
+    fn: (args: {
+      resource: Endpoint;
+      client: GrpcModule.Client;
+      metadata: GrpcModule.Metadata;
+    }) => Promise<R> | R,
+  ): Promise<R> {
+    this.#check(undefined);
+    const deadline = Date.now() + this.dialTimeoutMs;
+    const endpoint = await this.ready(deadline, undefined);
+    const metadata = await this.#metadata(endpoint, Date.now() + this.requestTimeoutMs, undefined);
+    return fn({ resource: endpoint, client: endpoint.host.getServiceClient(service), metadata });
+  }
+
+  /** etcd3's ICallable.markFailed: prefer another endpoint next time. */
+  markFailed(resource: Endpoint, _error?: Error): void {
+    const index = this.#endpoints.indexOf(resource);
+    if (index === this.#preferred) this.#preferred = (index + 1) % this.#endpoints.length;
+  }
+
+  /** Drop the cached auth token (after the server said it is invalid). */
+  invalidateToken(): void {
+    this.#token = undefined;
+  }
+
+  /**
+   * A connected endpoint: the preferred one if its channel is ready, else the first of all endpoints to
+   * connect, waiting at most dialTimeoutMs (and not past `deadline`).
+   */
+  async ready(deadline: number, signal: AbortSignal | undefined): Promise<Endpoint> {
+    const preferred = this.#endpoints[this.#preferred]!;
+    if (preferred.channel.getConnectivityState(true) === READY) return preferred;
+    for (const e of this.#endpoints) {
+      if (e.channel.getConnectivityState(true) === READY) {
+        this.#preferred = this.#endpoints.indexOf(e);
+        return e;
+      }
+    }
+    const dialDeadline = Math.min(deadline, Date.now() + this.dialTimeoutMs);
+    const found = await new Promise<Endpoint | undefined>((resolve, reject) => {
+      let pending = this.#endpoints.length;
+      let settled = false;
+      const finish = (value: Endpoint | undefined, error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        this.closeSignal.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve(value);
+      };
+      const onAbort = () => finish(undefined, this.#closed ? new ClosedError() : new AbortError());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.closeSignal.addEventListener('abort', onAbort, { once: true });
+      for (const e of this.#endpoints) {
+        waitReady(e.channel, dialDeadline, (ok) => {
+          if (ok) finish(e);
+          else if (--pending === 0) finish(undefined);
+        });
+      }
+    });
+    if (!found) {
+      throw new UnavailableError(
+        `no etcd endpoint reachable within ${this.dialTimeoutMs} ms (${this.#endpoints.map((e) => e.url).join(', ')})`,
+      );
+    }
+    this.#preferred = this.#endpoints.indexOf(found);
+    return found;
+  }
+
+  /** Close every channel and client; pending and later calls fail with ClosedError. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeController.abort();
+    for (const call of this.#calls) call.cancel();
+    this.#calls.clear();
+    for (const e of this.#endpoints) {
+      e.host.close();
+      e.channel.close();
+    }
+  }
+
+  #check(signal: AbortSignal | undefined): void {
+    if (this.#closed) throw new ClosedError();
+    if (signal?.aborted) throw new AbortError();
+  }
+
+  async #metadata(
+    endpoint: Endpoint,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<GrpcModule.Metadata> {
+    const auth = this.#auth;
+    if (!auth) return new grpc.Metadata();
+    if (!this.#token) {
+      const token = this.#unary<{ token: string }>(
+        endpoint,
+        'Auth',
+        'authenticate',
+        { name: auth.username, password: auth.password },
+        new grpc.Metadata(),
+        deadline,
+        signal,
+      ).then(
+        (res) => {
+          const md = new grpc.Metadata();
+          md.set('token', res.token);
+          return md;
+        },
+        (error: RawGrpcError) => {
+          this.#token = undefined;
+          throw mapGrpcError(error, { write: false, aborted: signal?.aborted ?? false });
+        },
+      );
+      this.#token = token;
+    }
+    return this.#token;
+  }
+
+  #unary<T>(
+    endpoint: Endpoint,
+    service: ServiceName,
+    method: string,
+    params: unknown,
+    metadata: GrpcModule.Metadata,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    const client = endpoint.host.getServiceClient(service) as unknown as Record<
+      string,
+      (
+        p: unknown,
+        m: GrpcModule.Metadata,
+        o: GrpcModule.CallOptions,
+        cb: (e: GrpcModule.ServiceError | null, r: T) => void,
+      ) => GrpcModule.ClientUnaryCall
+    >;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => call.cancel();
+      const call = client[method]!.call(client, params, metadata, { deadline }, (error, response) => {
+        signal?.removeEventListener('abort', onAbort);
+        this.#calls.delete(call);
+        if (error) reject(error);
+        else resolve(response);
+      });
+      this.#calls.add(call);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/** Wait until `channel` is READY (callback true) or `deadline` passes or it shuts down (false). */
+function waitReady(channel: GrpcModule.Channel, deadline: number, done: (ok: boolean) => void): void {
+  const state = channel.getConnectivityState(true);
+  if (state === READY || state === SHUTDOWN || Date.now() >= deadline) {
+    done(state === READY);
+    return;
+  }
+  channel.watchConnectivityState(state, deadline, (error) => {
+    if (error) done(false);
+    else waitReady(channel, deadline, done);
+  });
+}
+
+function backoff(attempt: number): number {
+  return Math.min(25 * 2 ** attempt, 500);
+}
+
+/** Sleep without keeping the process alive; rejects with AbortError if `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    timer.unref?.();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * Errors of the coordination recipes, with the messages of etcd's Go client (client/v3/concurrency)
+ * where one exists (semantics §9, client-library errors). All extend {@link EtcdError}.
+ */
+
+import { EtcdError, GrpcStatus, type GrpcStatusCode } from '../interface/errors.js';
+
+export { type LeaseLossReason, LeaseLostError } from '../lease/errors.js';
+
+/** TryLock found the mutex held by another session (Go: `ErrLocked`). */
+export class LockedError extends EtcdError {
+  override readonly code = 'ErrLocked';
+  override readonly grpcCode: GrpcStatusCode = GrpcStatus.FAILED_PRECONDITION;
+  constructor(options?: ErrorOptions) {
+    super('mutex: Locked by another session', options);
+  }
+}
+
+/** The session's lease was gone when the lock was (about to be) acquired (Go: `ErrSessionExpired`). */
+export class SessionExpiredError extends EtcdError {
+  override readonly code = 'ErrSessionExpired';
+  override readonly grpcCode: GrpcStatusCode = GrpcStatus.FAILED_PRECONDITION;
+  constructor(options?: ErrorOptions) {
+    super('mutex: session is expired', options);
+  }
+}
+
+/** Unlock of a mutex that is not held (Go: `ErrLockReleased`). */
+export class LockReleasedError extends EtcdError {
+  override readonly code = 'ErrLockReleased';
+  override readonly grpcCode: GrpcStatusCode = GrpcStatus.FAILED_PRECONDITION;
+  constructor(options?: ErrorOptions) {
+    super('mutex: lock has already been released', options);
+  }
+}
+
+/** Proclaim by a candidate that is not (or no longer) the leader (Go: `ErrElectionNotLeader`). */
+export class NotLeaderError extends EtcdError {
+  override readonly code = 'ErrElectionNotLeader';
+  override readonly grpcCode: GrpcStatusCode = GrpcStatus.FAILED_PRECONDITION;
+  constructor(options?: ErrorOptions) {
+    super('election: not leader', options);
+  }
+}
+
+/**
+ * The election has no leader (Go: `ErrElectionNoLeader`). Not the cluster-level "etcdserver: no leader",
+ * which is {@link ClusterNoLeaderError}.
+ */
+export class NoLeaderError extends EtcdError {
+  override readonly code = 'ErrElectionNoLeader';
+  override readonly grpcCode: GrpcStatusCode = GrpcStatus.NOT_FOUND;
+  constructor(options?: ErrorOptions) {
+    super('election: no leader', options);
+  }
+}
+
+/** A session ended on purpose (orphan or close) rather than by losing its lease. */
+export class SessionClosedError extends EtcdError {
+  override readonly code = 'ErrSessionClosed';
+  override readonly grpcCode: GrpcStatusCode = GrpcStatus.CANCELLED;
+  constructor(how: 'orphaned' | 'closed', options?: ErrorOptions) {
+    super(`session ${how}`, options);
+  }
+}
+
+/** The KV facade's `get` found no such key. */
+export class NotFoundError extends EtcdError {
+  override readonly code = 'ErrNotFound';
+  override readonly grpcCode: GrpcStatusCode = GrpcStatus.NOT_FOUND;
+  /** The key that was asked for (with the namespace prefix removed). */
+  readonly key: string;
+  constructor(key: string, options?: ErrorOptions) {
+    super(`kv: key not found: ${JSON.stringify(key)}`, options);
+    this.key = key;
+  }
+}
+
+/** A transaction helper gave up after too many conflicting attempts. */
+export class TxnConflictError extends EtcdError {
+  override readonly code = 'ErrTxnConflict';
+  override readonly grpcCode: GrpcStatusCode = GrpcStatus.ABORTED;
+  constructor(attempts: number, options?: ErrorOptions) {
+    super(`stm: transaction still conflicting after ${attempts} attempts`, options);
+  }
+}
+
+/** A wait (lock, campaign) ran past the time the caller allowed. */
+export class WaitTimeoutError extends EtcdError {
+  override readonly code = 'ErrWaitTimeout';
+  override readonly grpcCode: GrpcStatusCode = GrpcStatus.DEADLINE_EXCEEDED;
+  constructor(what: string, ms: number, options?: ErrorOptions) {
+    super(`${what}: timed out after ${ms} ms`, options);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The watch stream's own behaviour on a real etcd: requests made before the stream connects keep their
+ * order, compaction while a watcher is disconnected surfaces as CompactedError, namespaces apply.
+ */
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toText } from '../../src/common/bytes.js';
+import { EtcdBackend } from '../../src/etcd-backend/index.js';
+import { CompactedError } from '../../src/interface/errors.js';
+import type { WatchResponse } from '../../src/interface/watch.js';
+import { type EtcdServer, startEtcd } from '../../src/testing/etcd-server.js';
+import { collect, sleep } from './helpers.js';
+import { startProxy } from './tcp-proxy.js';
+
+let server: EtcdServer;
+let backend: EtcdBackend;
+
+beforeAll(async () => {
+  server = await startEtcd();
+  backend = new EtcdBackend({ endpoints: server.endpoint });
+});
+afterAll(async () => {
+  await backend?.close();
+  await server?.stop();
+});
+
+describe('watch stream', () => {
+  it('creates made before the stream connects are answered in call order, refusals included', async () => {
+    const b = new EtcdBackend({ endpoints: server.endpoint });
+    try {
+      const stream = b.watchStream();
+      stream.create({ key: 'ws/a', watchId: 5 });
+      stream.create({ key: 'ws/b', watchId: 5 }); // duplicate ID
+      stream.create({ key: 'ws/c', rangeEnd: 'ws/b' }); // empty range
+      stream.create({ key: 'ws/d' }); // auto: 0
+      stream.requestProgress();
+      const got: WatchResponse[] = [];
+      for await (const r of stream) {
+        got.push(r);
+        if (got.length === 5) break;
+      }
+      expect(got.map((r) => [r.watchId, r.created, r.canceled])).toEqual([
+        [5, true, false],
+        [-1, true, true],
+        [-1, true, true],
+        [0, true, false],
+        [-1, false, false], // the progress answer (3.4 answers at once)
+      ]);
+      expect(got[1]!.cancelReason).toBe('mvcc: duplicate watch ID provided on the WatchStream');
+      expect(got[2]!.cancelReason).toBe('mvcc: watcher range is empty');
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('history compacted while a watcher was disconnected ends watch() with CompactedError and the compact revision', async () => {
+    const proxy = await startProxy(server.clientPort);
+    const b = new EtcdBackend({ endpoints: proxy.endpoint, dialTimeoutMs: 1_000 });
+    try {
+      const w = b.watch({ key: 'wc/k' });
+      await w.created;
+      await backend.put({ key: 'wc/k', value: '1' });
+      const seen: WatchResponse[] = [];
+      const reading = (async () => {
+        for await (const r of w) seen.push(r);
+      })();
+      while (seen.length < 1) await sleep(10);
+      proxy.mode = 'refuse';
+      proxy.cut();
+      await backend.put({ key: 'wc/k', value: '2' });
+      const last = (await backend.put({ key: 'wc/k', value: '3' })).header.revision;
+      await backend.compact({ revision: last });
+      proxy.mode = 'forward';
+      const error = await reading.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(CompactedError);
+      expect((error as CompactedError).compactRevision).toBe(last);
+      expect(seen.flatMap((r) => r.events.map((e) => toText(e.kv.value)))).toEqual(['1']);
+    } finally {
+      await b.close();
+      await proxy.close();
+    }
+  }, 30_000);
+
+  it('a namespaced watch sees only its namespace, with the prefix stripped', async () => {
+    const ns = new EtcdBackend({ endpoints: server.endpoint, namespace: 'tenant/' });
+    try {
+      const w = ns.watch({ key: '', rangeEnd: '\0' }); // everything in the namespace
+      await w.created;
+      await backend.put({ key: 'elsewhere', value: 'x' });
+      await ns.put({ key: 'k', value: 'in' });
+      const got = await collect(w, (all) => all.some((r) => r.events.length > 0));
+      expect(got.flatMap((r) => r.events.map((e) => `${toText(e.kv.key)}=${toText(e.kv.value)}`))).toEqual([
+        'k=in',
+      ]);
+    } finally {
+      await ns.close();
+    }
+  });
+
+  it('an aborted signal ends watch() quietly', async () => {
+    const controller = new AbortController();
+    const w = backend.watch({ key: 'wa/k' }, { signal: controller.signal });
+    await w.created;
+    controller.abort();
+    const got = await collect(w, () => false, 5_000);
+    expect(got).toEqual([]);
+  });
+});
