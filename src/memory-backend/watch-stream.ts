@@ -1,0 +1,382 @@
+/**
+ * etcd's Watch stream over the memory store. Replies to requests (created, canceled, progress) queue in
+ * order; events are not queued at all: each watcher keeps a cursor into the store's change log and the
+ * stream builds the next response when the consumer asks for it. A slow consumer therefore never blocks
+ * writers and never loses events; if compaction passes its cursor the watcher is canceled with the
+ * compact revision, as etcd cancels an unsynced watcher.
+ */
+
+import { boolArg, describe, intArg, requestArg } from '../common/validate.js';
+import type { Clock, ClockTimer } from '../interface/clock.js';
+import { InvalidArgumentError } from '../interface/errors.js';
+import type { ResponseHeader } from '../interface/kv.js';
+import type { WatchCreateRequest, WatchEvent, WatchResponse, WatchStream } from '../interface/watch.js';
+import type { KeyRev } from './key-rev.js';
+import { inRange, KEY_INFINITY, type KeyRange, storeString } from './keys.js';
+import type { MvccStore } from './mvcc-store.js';
+import type { HubWatcher, WatchHub } from './watch-hub.js';
+
+/** What a stream needs from its backend. */
+export interface StreamHost {
+  readonly store: MvccStore;
+  readonly hub: WatchHub;
+  readonly clock: Clock;
+  /** Interval of progress notifications for watchers that ask for them (etcd: 10 min). */
+  readonly progressIntervalMs: number;
+  header(revision: number): ResponseHeader;
+  /** The stream has closed. */
+  detach(stream: MemoryWatchStream): void;
+}
+
+const DUPLICATE_ID = 'mvcc: duplicate watch ID provided on the WatchStream';
+const EMPTY_RANGE = 'mvcc: watcher range is empty';
+const NEGATIVE_START = 'etcdserver: mvcc: required revision has been compacted';
+
+/** One watcher on a stream. */
+class StreamWatcher implements HubWatcher {
+  /** Absolute log position to read from while behind; −1 when caught up. */
+  pos = -1;
+  /** Highest log position known to touch this watcher's keys (reads stop there). */
+  lastPos = -1;
+  /** Its start was below the compact revision. */
+  compacted = false;
+  /** Events were sent since the last progress tick. */
+  sentSinceTick = false;
+
+  constructor(
+    readonly stream: MemoryWatchStream,
+    readonly id: number,
+    readonly range: KeyRange,
+    /** First revision to deliver. */
+    readonly startRev: number,
+    readonly prevKv: boolean,
+    readonly noPut: boolean,
+    readonly noDelete: boolean,
+    readonly progressNotify: boolean,
+  ) {}
+
+  onChange(pos: number, change: KeyRev): void {
+    if (change.mod < this.startRev) return;
+    if (pos > this.lastPos) this.lastPos = pos;
+    this.stream.markBehind(this, pos);
+  }
+
+  /** True when this watcher would deliver `r`. */
+  wants(r: KeyRev): boolean {
+    if (r.mod < this.startRev || !inRange(this.range, r.key)) return false;
+    return r.create === 0 ? !this.noDelete : !this.noPut;
+  }
+}
+
+interface Waiter {
+  resolve(result: IteratorResult<WatchResponse>): void;
+  reject(error: unknown): void;
+}
+
+/** A {@link WatchStream} on the memory backend. */
+export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<WatchResponse> {
+  readonly #host: StreamHost;
+  readonly #watchers = new Map<number, StreamWatcher>();
+  /** Watchers with undelivered changes, in the order they fell behind. */
+  readonly #behind = new Set<StreamWatcher>();
+  #replies: WatchResponse[] = [];
+  #waiters: Waiter[] = [];
+  #nextId = 0;
+  #closed = false;
+  #error: unknown;
+  #drainQueued = false;
+  #progressTimer: ClockTimer | undefined;
+
+  constructor(host: StreamHost) {
+    this.#host = host;
+  }
+
+  /** WatchCreateRequest. Wrong types throw InvalidArgumentError; etcd's refusals come as responses. */
+  create(request: WatchCreateRequest): void {
+    const r = requestArg('watch create request', request);
+    let key = storeString('key', r.key);
+    const rangeEnd = r.rangeEnd === undefined ? '' : storeString('rangeEnd', r.rangeEnd);
+    const start = intArg('startRevision', r.startRevision);
+    const watchId = intArg('watchId', r.watchId);
+    const prevKv = boolArg('prevKv', r.prevKv);
+    const progressNotify = boolArg('progressNotify', r.progressNotify);
+    boolArg('fragment', r.fragment);
+    const filters = r.filters ?? [];
+    if (!Array.isArray(filters) || filters.some((f) => f !== 'NOPUT' && f !== 'NODELETE')) {
+      throw new InvalidArgumentError(
+        `filters must be an array of 'NOPUT' | 'NODELETE', received ${describe(filters)}`,
+      );
+    }
+    if (this.#closed) return;
+    const store = this.#host.store;
+    if (key === '') key = '\0';
+    const end = rangeEnd === '' ? undefined : rangeEnd === '\0' ? KEY_INFINITY : rangeEnd;
+    if (end !== undefined && end <= key) {
+      this.#refuse(EMPTY_RANGE);
+      return;
+    }
+    let id = watchId;
+    if (id === 0) {
+      while (this.#watchers.has(this.#nextId)) this.#nextId++;
+      id = this.#nextId++;
+    } else if (this.#watchers.has(id)) {
+      this.#refuse(DUPLICATE_ID);
+      return;
+    }
+    if (start < 0) {
+      this.#refuse(NEGATIVE_START);
+      return;
+    }
+    const startRev = start === 0 ? store.rev + 1 : start;
+    const w = new StreamWatcher(
+      this,
+      id,
+      { start: key, end },
+      startRev,
+      prevKv,
+      filters.includes('NOPUT'),
+      filters.includes('NODELETE'),
+      progressNotify,
+    );
+    this.#watchers.set(id, w);
+    this.#host.hub.add(w);
+    this.#reply({ ...this.#empty(store.rev, id), created: true });
+    if (startRev <= store.rev) {
+      // Catch up from history: everything logged so far may concern it.
+      if (startRev < store.compactRev) w.compacted = true;
+      else w.pos = store.firstPosAtOrAfter(startRev);
+      w.lastPos = store.logEnd - 1;
+      if (w.compacted || w.pos < store.logEnd) this.#behind.add(w);
+      else w.pos = -1;
+    }
+    if (progressNotify) this.#startProgressTimer();
+    this.#wake();
+  }
+
+  /** WatchCancelRequest; an unknown ID gets no reply. */
+  cancel(watchId: number): void {
+    const id = intArg('watchId', watchId);
+    const w = this.#watchers.get(id);
+    if (this.#closed || w === undefined) return;
+    this.#remove(w);
+    this.#reply({ ...this.#empty(this.#host.store.rev, id), canceled: true });
+  }
+
+  /** WatchProgressRequest: answered (watch ID −1) only when every watcher is caught up (etcd 3.6). */
+  requestProgress(): void {
+    if (this.#closed) return;
+    const rev = this.#host.store.rev;
+    for (const w of this.#watchers.values()) {
+      if (!this.#caughtUp(w) || w.startRev > rev + 1) return;
+    }
+    this.#reply(this.#empty(rev, -1));
+  }
+
+  /** Close the stream, cancelling every watcher; iteration ends. */
+  close(): void {
+    this.#shutdown(undefined);
+  }
+
+  /** End the stream with `error` (the backend is closing). */
+  fail(error: unknown): void {
+    this.#shutdown(error);
+  }
+
+  /** Called by a watcher when a change at log position `pos` concerns it. */
+  markBehind(w: StreamWatcher, pos: number): void {
+    if (w.pos >= 0 || w.compacted) return;
+    w.pos = pos;
+    this.#behind.add(w);
+    this.#wake();
+  }
+
+  next(): Promise<IteratorResult<WatchResponse>> {
+    const response = this.#produce();
+    if (response !== undefined) return Promise.resolve({ value: response, done: false });
+    if (this.#closed) {
+      if (this.#error !== undefined) return Promise.reject(this.#error);
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  return(): Promise<IteratorResult<WatchResponse>> {
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<WatchResponse> {
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  #shutdown(error: unknown): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#error = error;
+    for (const w of this.#watchers.values()) this.#host.hub.remove(w);
+    this.#watchers.clear();
+    this.#behind.clear();
+    this.#replies = [];
+    this.#progressTimer?.cancel();
+    this.#progressTimer = undefined;
+    this.#host.detach(this);
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) {
+      if (error !== undefined) w.reject(error);
+      else w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  #refuse(reason: string): void {
+    this.#reply({
+      ...this.#empty(this.#host.store.rev, -1),
+      created: true,
+      canceled: true,
+      cancelReason: reason,
+    });
+  }
+
+  #remove(w: StreamWatcher): void {
+    this.#watchers.delete(w.id);
+    this.#behind.delete(w);
+    this.#host.hub.remove(w);
+    if (this.#progressTimer !== undefined && ![...this.#watchers.values()].some((x) => x.progressNotify)) {
+      this.#progressTimer.cancel();
+      this.#progressTimer = undefined;
+    }
+  }
+
+  #empty(revision: number, watchId: number): WatchResponse {
+    return {
+      header: this.#host.header(revision),
+      watchId,
+      created: false,
+      canceled: false,
+      compactRevision: 0,
+      cancelReason: '',
+      fragment: false,
+      events: [],
+    };
+  }
+
+  #reply(response: WatchResponse): void {
+    this.#replies.push(response);
+    this.#wake();
+  }
+
+  /** Hand responses to waiting consumers, after the writer's call has returned. */
+  #wake(): void {
+    if (this.#waiters.length === 0 || this.#drainQueued) return;
+    this.#drainQueued = true;
+    queueMicrotask(() => {
+      this.#drainQueued = false;
+      while (this.#waiters.length > 0) {
+        const response = this.#produce();
+        if (response === undefined) return;
+        this.#waiters.shift()!.resolve({ value: response, done: false });
+      }
+    });
+  }
+
+  /** The next response: queued replies first, then the next revision of some watcher that is behind. */
+  #produce(): WatchResponse | undefined {
+    if (this.#closed) return undefined;
+    if (this.#replies.length > 0) return this.#replies.shift();
+    for (const w of this.#behind) {
+      const response = this.#pull(w);
+      if (response !== undefined) return response;
+    }
+    return undefined;
+  }
+
+  /** True when `w` has nothing left to deliver (settling it if its pending changes are all filtered). */
+  #caughtUp(w: StreamWatcher): boolean {
+    if (w.pos < 0 && !w.compacted) return true;
+    if (w.compacted || w.pos < this.#host.store.logBase) return false;
+    if (this.#nextMatch(w) >= 0) return false;
+    w.pos = -1;
+    this.#behind.delete(w);
+    return true;
+  }
+
+  /** Log position of `w`'s next deliverable change, or −1 (reads up to its last known change). */
+  #nextMatch(w: StreamWatcher): number {
+    const store = this.#host.store;
+    const end = Math.min(store.logEnd, w.lastPos + 1);
+    for (let pos = w.pos; pos < end; pos++) if (w.wants(store.logAt(pos))) return pos;
+    return -1;
+  }
+
+  /** Build `w`'s next response (one revision), or mark it caught up and return undefined. */
+  #pull(w: StreamWatcher): WatchResponse | undefined {
+    const store = this.#host.store;
+    if (w.compacted || w.pos < store.logBase) {
+      this.#remove(w);
+      // etcd leaves the header unset on a compaction cancel: revision 0.
+      return { ...this.#empty(0, w.id), canceled: true, compactRevision: store.compactRev };
+    }
+    let pos = this.#nextMatch(w);
+    if (pos < 0) {
+      w.pos = -1;
+      this.#behind.delete(w);
+      return undefined;
+    }
+    const rev = store.logAt(pos).mod;
+    const events: WatchEvent[] = [];
+    for (; pos < store.logEnd; pos++) {
+      const r = store.logAt(pos);
+      if (r.mod !== rev) break;
+      if (w.wants(r)) events.push(this.#event(w, r));
+    }
+    if (pos > w.lastPos) {
+      w.pos = -1;
+      this.#behind.delete(w);
+    } else {
+      w.pos = pos;
+    }
+    w.sentSinceTick = true;
+    return { ...this.#empty(rev, w.id), events };
+  }
+
+  #event(w: StreamWatcher, r: KeyRev): WatchEvent {
+    const tombstone = r.create === 0;
+    const event: WatchEvent = {
+      type: tombstone ? 'DELETE' : 'PUT',
+      kv: tombstone ? r.toDeleteKeyValue() : r.toKeyValue(),
+    };
+    // etcd reads prev_kv at mod − 1, omits it when that is below the compact revision, and skips it for
+    // create events (create == mod), even when the key existed before a same-txn delete re-created it.
+    if (w.prevKv && r.create !== r.mod) {
+      const prev = r.before();
+      if (prev !== undefined && prev.create !== 0 && r.mod - 1 >= this.#host.store.compactRev) {
+        event.prevKv = prev.toKeyValue();
+      }
+    }
+    return event;
+  }
+
+  #startProgressTimer(): void {
+    if (this.#progressTimer !== undefined || this.#closed) return;
+    this.#progressTimer = this.#host.clock.setTimeout(() => {
+      this.#progressTimer = undefined;
+      this.#progressTick();
+      if (!this.#closed && [...this.#watchers.values()].some((w) => w.progressNotify))
+        this.#startProgressTimer();
+    }, this.#host.progressIntervalMs);
+  }
+
+  /** Every caught-up watcher that asked for progress and got no events since the last tick gets a notice. */
+  #progressTick(): void {
+    const rev = this.#host.store.rev;
+    for (const w of this.#watchers.values()) {
+      if (!w.progressNotify) continue;
+      if (!w.sentSinceTick && w.startRev <= rev + 1 && this.#caughtUp(w)) this.#reply(this.#empty(rev, w.id));
+      w.sentSinceTick = false;
+    }
+  }
+}
