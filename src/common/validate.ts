@@ -67,7 +67,7 @@ export function sortArgs(order: unknown, target: unknown): { order: SortOrder; t
 
 /** An object argument (a request). */
 export function requestArg<T>(name: string, value: T): T {
-  if (value === null || typeof value !== 'object') {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidArgumentError(`${name} must be a request object, received ${describe(value)}`);
   }
   return value;

@@ -43,8 +43,11 @@ export function evalRange(
   let order = sort.order;
   if (sort.target !== 'KEY' && order === 'NONE') order = 'ASCEND';
   else if (sort.target === 'KEY' && order === 'ASCEND') order = 'NONE';
-  // Without sorting or filters the first limit + 1 keys decide `more`; count still covers the whole range.
-  const cap = !req.countOnly && req.limit > 0 && !filtered && order === 'NONE' ? req.limit + 1 : Infinity;
+  // etcd's rangeLimit: unless the *requested* order is set or a filter is on, only the first limit + 1 keys
+  // (in key order) are read, and then sorted. So sort order NONE with a non-KEY target and a limit sorts
+  // just those keys, not the whole range (real 3.4.23 and current etcd alike). Count still covers everything.
+  const cap =
+    !req.countOnly && req.limit > 0 && !filtered && sort.order === 'NONE' ? req.limit + 1 : Infinity;
   let count = 0;
   let revs: KeyRev[] = [];
   scan((r) => {

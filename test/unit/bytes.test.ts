@@ -8,7 +8,7 @@ import {
   toBytes,
   toText,
 } from '../../src/common/bytes.js';
-import { bytesArg, intArg, leaseArg, sortArgs } from '../../src/common/validate.js';
+import { bytesArg, intArg, leaseArg, requestArg, sortArgs } from '../../src/common/validate.js';
 import { InvalidArgumentError, InvalidSortOptionError } from '../../src/interface/errors.js';
 
 const b = (...xs: number[]) => Uint8Array.from(xs);
@@ -51,6 +51,9 @@ describe('argument validation', () => {
     expect(() => leaseArg('lease', 5)).toThrow(/must be a bigint/);
     expect(() => leaseArg('lease', 2n ** 63n)).toThrow(/int64/);
     expect(leaseArg('lease', -7n)).toBe(-7n);
+    expect(() => requestArg('lease grant request', [])).toThrow(
+      'lease grant request must be a request object, received array(0)',
+    );
   });
 
   it('rejects sort options outside the enums with etcd 3.5 error', () => {

@@ -110,7 +110,12 @@ function modelRange(
     .filter(([key]) => (end === undefined ? key === start : key >= start && key < end));
   const count = rows.length;
   const rel = (o: number | undefined) => (o === undefined ? 0 : r0 + o);
-  const filtered = rows.filter(
+  const anyFilter = Boolean(rel(q.minMod) || rel(q.maxMod) || rel(q.minCreate) || rel(q.maxCreate));
+  // etcd reads only the first limit + 1 keys (key order) when no order is requested and no filter is on,
+  // then sorts those: a non-KEY target with order NONE does not sort the whole range.
+  const noOrder = q.sortOrder === undefined || q.sortOrder === 'NONE';
+  const read = !anyFilter && noOrder && q.limit > 0 ? rows.slice(0, q.limit + 1) : rows;
+  const filtered = read.filter(
     ([, kv]) =>
       !(rel(q.minMod) && kv.modRevision < rel(q.minMod)) &&
       !(rel(q.maxMod) && kv.modRevision > rel(q.maxMod)) &&

@@ -288,4 +288,23 @@ export default defineCases('range', [
       expect(await currentRevision(backend)).toBe(r);
     },
   },
+  {
+    name: 'a non-KEY target with order NONE and a limit sorts only the first limit + 1 keys in key order',
+    async run({ backend, k }) {
+      // Create order c, d, b, a; updates to b and c move their mod revisions but not their create revisions.
+      for (const s of ['c', 'd', 'b', 'b', 'c', 'a']) await backend.put({ key: k(s), value: s });
+      const range = { ...prefixRange(k('')), limit: 2 };
+      // etcd reads a, b, c (limit + 1, key order), sorts them ascending by the target, then cuts to 2:
+      // d is never considered, although it has the second-lowest create revision in the whole range.
+      const byCreate = await backend.range({ ...range, sortTarget: 'CREATE' });
+      expect(keysOf(byCreate.kvs)).toEqual([k('c'), k('b')]);
+      expect(byCreate.more).toBe(true);
+      expect(byCreate.count).toBe(4);
+      const byMod = await backend.range({ ...range, sortTarget: 'MOD' });
+      expect(keysOf(byMod.kvs)).toEqual([k('b'), k('c')]);
+      // With the order given explicitly, the whole range is sorted.
+      const ascending = await backend.range({ ...range, sortTarget: 'CREATE', sortOrder: 'ASCEND' });
+      expect(keysOf(ascending.kvs)).toEqual([k('c'), k('d')]);
+    },
+  },
 ]);
