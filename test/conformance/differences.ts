@@ -54,6 +54,12 @@ export const knownDifferences = {
     why: 'Undefined before a late-2025 patch; each side is asserted as its server does it.',
     applies: isEtcd34,
   },
+  crashShapeGuard: {
+    where: 'etcd backend (every server version)',
+    what: 'A txn with a put using ignore_value/ignore_lease after a from-key delete covering its key is refused with KeyNotFoundError even when that op sits in a branch that would not run; the memory backend (like etcd) refuses it only on the path taken.',
+    why: 'etcd 3.4.23 panics and exits at apply time on that shape (semantics §12), and a client cannot know which branch the server will take, so the adapter refuses the shape wherever it appears.',
+    applies: (ctx) => ctx.target === 'etcd',
+  },
 } satisfies Record<string, KnownDifference>;
 
 /** True when `id`'s difference applies to this case's target. */

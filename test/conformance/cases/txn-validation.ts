@@ -14,6 +14,7 @@ import {
 import type { RequestOp, TxnRequest } from '../../../src/interface/kv.js';
 import type { CaseContext } from '../../../src/testing/conformance.js';
 import { defineCases } from '../../../src/testing/conformance.js';
+import { differs } from '../differences.js';
 import { currentRevision, expectRejects, keysOf, valuesOf } from '../helpers.js';
 import { unusedLeaseId } from './put.js';
 import { compare } from './txn.js';
@@ -187,6 +188,29 @@ export default defineCases('txn validation', [
       const kv = (await backend.range({ key: k('zz/c') })).kvs[0]!;
       // Re-created at the txn's revision: a new generation.
       expect(kv).toMatchObject({ createRevision: r0 + 3, modRevision: r0 + 3, version: 1 });
+    },
+  },
+  {
+    name: 'ignoreValue put after a covering from-key delete: key not found; in the untaken branch (known difference)',
+    async run(ctx) {
+      const { backend, k } = ctx;
+      await backend.put({ key: k('zy/c'), value: 'old' });
+      const r0 = await currentRevision(backend);
+      const shape: RequestOp[] = [
+        del(k('zy/'), ZERO_KEY),
+        { requestPut: { key: k('zy/c'), ignoreValue: true } },
+      ];
+      // Taken path: the key is gone after the delete, so the put has nothing to keep (3.4.23 would crash
+      // here; every backend refuses it before the server sees it).
+      await expectRejects(backend.txn({ success: shape }), KeyNotFoundError, {
+        message: 'etcdserver: key not found',
+      });
+      // Untaken path: etcd would only apply the empty success branch.
+      const untaken = backend.txn({ compare: [], success: [], failure: shape });
+      if (differs('crashShapeGuard', ctx)) await expectRejects(untaken, KeyNotFoundError);
+      else expect((await untaken).succeeded).toBe(true);
+      expect(await currentRevision(backend)).toBe(r0);
+      expect(valuesOf((await backend.range({ key: k('zy/c') })).kvs)).toEqual(['old']);
     },
   },
   {
