@@ -1,0 +1,98 @@
+/**
+ * Memory backend against store size: put, get and range-of-100 cost at 1k, 100k and 1M keys, and heap
+ * per key (needs `node --expose-gc`). Stores are built one at a time and dropped before the next.
+ */
+
+import { ManualClock } from '../../src/clock/manual-clock.js';
+import { BTree } from '../../src/memory-backend/btree.js';
+import { MemoryBackend } from '../../src/memory-backend/index.js';
+import { type MeasureOptions, measure } from './measure.js';
+
+/** Figures at one store size. */
+export interface ScalePoint {
+  keys: number;
+  /** Mean µs per call. */
+  putUs: number;
+  getUs: number;
+  rangeUs: number;
+  /** Floor: an async get from a bare sorted-btree of the same keys, visited in the same order. */
+  floorGetUs: number;
+  /** Heap bytes per key (16 B key, 100 B value), or undefined without `global.gc`. */
+  heapPerKey: number | undefined;
+}
+
+const VALUE = 'v'.repeat(100);
+
+/** A 16-byte key for index i. */
+function key16(i: number): string {
+  return `key/${i.toString().padStart(12, '0')}`;
+}
+
+function heapUsed(): number | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return undefined;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Measure one store of `keys` keys. */
+async function point(keys: number, options: MeasureOptions): Promise<ScalePoint> {
+  const before = heapUsed();
+  const backend = new MemoryBackend({ clock: new ManualClock(), seed: 1 });
+  for (let i = 0; i < keys; i++) await backend.put({ key: key16(i), value: VALUE });
+  const after = heapUsed();
+  const floor = new BTree<string, string>();
+  for (let i = 0; i < keys; i++) floor.set(key16(i), VALUE);
+  let f = 0;
+  // A multiplicative stride visits keys in scattered order, so caches see the whole store.
+  let p = 0;
+  let g = 0;
+  let r = 0;
+  let writes = 0;
+  const figures = await measure(
+    {
+      put: async () => {
+        // Compacting every 100k writes keeps history bounded; its cost is part of the figure.
+        if (++writes % 100_000 === 0) {
+          await backend.compact({ revision: (await backend.status()).header.revision });
+        }
+        p = (p + 7919) % keys;
+        return backend.put({ key: key16(p), value: VALUE });
+      },
+      get: () => {
+        g = (g + 7919) % keys;
+        return backend.range({ key: key16(g) });
+      },
+      range: () => {
+        r = (r + 7919) % (keys - 100);
+        return backend.range({ key: key16(r), rangeEnd: key16(r + 100) });
+      },
+      'floor get': async () => {
+        f = (f + 7919) % keys;
+        return floor.get(key16(f));
+      },
+    },
+    options,
+  );
+  await backend.close();
+  return {
+    keys,
+    putUs: figures.put!.us,
+    getUs: figures.get!.us,
+    rangeUs: figures.range!.us,
+    floorGetUs: figures['floor get']!.us,
+    heapPerKey: before === undefined || after === undefined ? undefined : (after - before) / keys,
+  };
+}
+
+/** Measure every size in `sizes`, smallest first. */
+export async function scaling(sizes: number[], options: MeasureOptions): Promise<ScalePoint[]> {
+  const out: ScalePoint[] = [];
+  for (const keys of sizes) {
+    const started = performance.now();
+    out.push(await point(keys, options));
+    console.log(`  ${keys} keys measured in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return out;
+}
