@@ -90,7 +90,8 @@ export class Election {
         success: [{ requestPut: { key, value, lease: session.lease } }],
         failure: [{ requestRange: { key } }],
       },
-      { signal },
+      // Not aborted mid-flight (an aborted write may still be applied and leave the key unseen); an abort is
+      // honoured right after it, by the wait below, which then resigns.
     );
     this.#leaderKey = key;
     this.#leaderRev = response.header.revision;

@@ -193,7 +193,8 @@ export class Mutex implements AsyncDisposable {
         success: [{ requestPut: { key: this.#myKey, value: '', lease: this.#session.lease } }, getOwner],
         failure: [{ requestRange: { key: this.#myKey } }, getOwner],
       },
-      { signal },
+      // Not aborted mid-flight: a write aborted after it was sent may still be applied, and would leave our
+      // key behind unseen. It is one short request; the caller's abort is honoured right after it.
     );
     this.#myRev = response.header.revision;
     if (!response.succeeded) {
