@@ -42,8 +42,11 @@ export class EtcdError extends Error {
   }
 }
 
-/** Defines one error class with fixed code, status and message. */
-function fixed(code: string, grpcCode: GrpcStatusCode, message: string, retryable = false) {
+/**
+ * A base class for an error with a fixed code, status and message: `class X extends fixedError(...) {}`.
+ * Used for etcd's own errors here and for the recipes' client-library errors.
+ */
+export function fixedError(code: string, grpcCode: GrpcStatusCode, message: string, retryable = false) {
   return class extends EtcdError {
     override readonly code = code;
     override readonly grpcCode = grpcCode;
@@ -55,49 +58,49 @@ function fixed(code: string, grpcCode: GrpcStatusCode, message: string, retryabl
 }
 
 /** An empty key on Range, Put, DeleteRange or Compare. */
-export class EmptyKeyError extends fixed(
+export class EmptyKeyError extends fixedError(
   'ErrEmptyKey',
   GrpcStatus.INVALID_ARGUMENT,
   'etcdserver: key is not provided',
 ) {}
 /** ignore_value/ignore_lease on an absent key, or a RequestOp with nothing set. */
-export class KeyNotFoundError extends fixed(
+export class KeyNotFoundError extends fixedError(
   'ErrKeyNotFound',
   GrpcStatus.INVALID_ARGUMENT,
   'etcdserver: key not found',
 ) {}
 /** ignore_value together with a non-empty value. */
-export class ValueProvidedError extends fixed(
+export class ValueProvidedError extends fixedError(
   'ErrValueProvided',
   GrpcStatus.INVALID_ARGUMENT,
   'etcdserver: value is provided',
 ) {}
 /** ignore_lease together with a lease. */
-export class LeaseProvidedError extends fixed(
+export class LeaseProvidedError extends fixedError(
   'ErrLeaseProvided',
   GrpcStatus.INVALID_ARGUMENT,
   'etcdserver: lease is provided',
 ) {}
 /** A sort order or target outside the enum. */
-export class InvalidSortOptionError extends fixed(
+export class InvalidSortOptionError extends fixedError(
   'ErrInvalidSortOption',
   GrpcStatus.INVALID_ARGUMENT,
   'etcdserver: invalid sort option',
 ) {}
 /** More than the maximum number of operations (128 by default) in one txn. */
-export class TooManyOpsError extends fixed(
+export class TooManyOpsError extends fixedError(
   'ErrTooManyOps',
   GrpcStatus.INVALID_ARGUMENT,
   'etcdserver: too many operations in txn request',
 ) {}
 /** A key put twice, or put inside a deleted interval, on one txn path. */
-export class DuplicateKeyError extends fixed(
+export class DuplicateKeyError extends fixedError(
   'ErrDuplicateKey',
   GrpcStatus.INVALID_ARGUMENT,
   'etcdserver: duplicate key given in txn request',
 ) {}
 /** A write request larger than max-request-bytes (1.5 MiB by default). */
-export class RequestTooLargeError extends fixed(
+export class RequestTooLargeError extends fixedError(
   'ErrRequestTooLarge',
   GrpcStatus.INVALID_ARGUMENT,
   'etcdserver: request is too large',
@@ -114,57 +117,57 @@ export class CompactedError extends EtcdError {
   }
 }
 /** A revision above the current revision (Range, Compact). */
-export class FutureRevisionError extends fixed(
+export class FutureRevisionError extends fixedError(
   'ErrFutureRev',
   GrpcStatus.OUT_OF_RANGE,
   'etcdserver: mvcc: required revision is a future revision',
 ) {}
 /** A put with, or a revoke of, an unknown lease. */
-export class LeaseNotFoundError extends fixed(
+export class LeaseNotFoundError extends fixedError(
   'ErrLeaseNotFound',
   GrpcStatus.NOT_FOUND,
   'etcdserver: requested lease not found',
 ) {}
 /** A grant with an ID already in use. */
-export class LeaseExistsError extends fixed(
+export class LeaseExistsError extends fixedError(
   'ErrLeaseExist',
   GrpcStatus.FAILED_PRECONDITION,
   'etcdserver: lease already exists',
 ) {}
 /** A grant with a TTL above 9,000,000,000 s. */
-export class LeaseTtlTooLargeError extends fixed(
+export class LeaseTtlTooLargeError extends fixedError(
   'ErrLeaseTTLTooLarge',
   GrpcStatus.OUT_OF_RANGE,
   'etcdserver: too large lease TTL',
 ) {}
 /** The space quota is exhausted. */
-export class NoSpaceError extends fixed(
+export class NoSpaceError extends fixedError(
   'ErrNoSpace',
   GrpcStatus.RESOURCE_EXHAUSTED,
   'etcdserver: mvcc: database space exceeded',
 ) {}
 /** The server is applying too slowly to take more requests. */
-export class TooManyRequestsError extends fixed(
+export class TooManyRequestsError extends fixedError(
   'ErrTooManyRequests',
   GrpcStatus.RESOURCE_EXHAUSTED,
   'etcdserver: too many requests',
   true,
 ) {}
 /** The cluster has no leader (etcd's "etcdserver: no leader"); not the election recipe's NoLeaderError. */
-export class ClusterNoLeaderError extends fixed(
+export class ClusterNoLeaderError extends fixedError(
   'ErrNoLeader',
   GrpcStatus.UNAVAILABLE,
   'etcdserver: no leader',
   true,
 ) {}
 /** The server timed out the request; it may or may not have been applied. */
-export class RequestTimeoutError extends fixed(
+export class RequestTimeoutError extends fixedError(
   'ErrTimeout',
   GrpcStatus.UNAVAILABLE,
   'etcdserver: request timed out',
 ) {}
 /** The leader changed while the request was in flight; it may or may not have been applied. */
-export class LeaderChangedError extends fixed(
+export class LeaderChangedError extends fixedError(
   'ErrLeaderChanged',
   GrpcStatus.UNAVAILABLE,
   'etcdserver: leader changed',

@@ -3,57 +3,47 @@
  * where one exists (semantics §9, client-library errors). All extend {@link EtcdError}.
  */
 
-import { EtcdError, GrpcStatus, type GrpcStatusCode } from '../interface/errors.js';
+import { EtcdError, fixedError, GrpcStatus, type GrpcStatusCode } from '../interface/errors.js';
 
 export { type LeaseLossReason, LeaseLostError } from '../lease/errors.js';
 
 /** TryLock found the mutex held by another session (Go: `ErrLocked`). */
-export class LockedError extends EtcdError {
-  override readonly code = 'ErrLocked';
-  override readonly grpcCode: GrpcStatusCode = GrpcStatus.FAILED_PRECONDITION;
-  constructor(options?: ErrorOptions) {
-    super('mutex: Locked by another session', options);
-  }
-}
+export class LockedError extends fixedError(
+  'ErrLocked',
+  GrpcStatus.FAILED_PRECONDITION,
+  'mutex: Locked by another session',
+) {}
 
 /** The session's lease was gone when the lock was (about to be) acquired (Go: `ErrSessionExpired`). */
-export class SessionExpiredError extends EtcdError {
-  override readonly code = 'ErrSessionExpired';
-  override readonly grpcCode: GrpcStatusCode = GrpcStatus.FAILED_PRECONDITION;
-  constructor(options?: ErrorOptions) {
-    super('mutex: session is expired', options);
-  }
-}
+export class SessionExpiredError extends fixedError(
+  'ErrSessionExpired',
+  GrpcStatus.FAILED_PRECONDITION,
+  'mutex: session is expired',
+) {}
 
 /** Unlock of a mutex that is not held (Go: `ErrLockReleased`). */
-export class LockReleasedError extends EtcdError {
-  override readonly code = 'ErrLockReleased';
-  override readonly grpcCode: GrpcStatusCode = GrpcStatus.FAILED_PRECONDITION;
-  constructor(options?: ErrorOptions) {
-    super('mutex: lock has already been released', options);
-  }
-}
+export class LockReleasedError extends fixedError(
+  'ErrLockReleased',
+  GrpcStatus.FAILED_PRECONDITION,
+  'mutex: lock has already been released',
+) {}
 
 /** Proclaim by a candidate that is not (or no longer) the leader (Go: `ErrElectionNotLeader`). */
-export class NotLeaderError extends EtcdError {
-  override readonly code = 'ErrElectionNotLeader';
-  override readonly grpcCode: GrpcStatusCode = GrpcStatus.FAILED_PRECONDITION;
-  constructor(options?: ErrorOptions) {
-    super('election: not leader', options);
-  }
-}
+export class NotLeaderError extends fixedError(
+  'ErrElectionNotLeader',
+  GrpcStatus.FAILED_PRECONDITION,
+  'election: not leader',
+) {}
 
 /**
  * The election has no leader (Go: `ErrElectionNoLeader`). Not the cluster-level "etcdserver: no leader",
  * which is {@link ClusterNoLeaderError}.
  */
-export class NoLeaderError extends EtcdError {
-  override readonly code = 'ErrElectionNoLeader';
-  override readonly grpcCode: GrpcStatusCode = GrpcStatus.NOT_FOUND;
-  constructor(options?: ErrorOptions) {
-    super('election: no leader', options);
-  }
-}
+export class NoLeaderError extends fixedError(
+  'ErrElectionNoLeader',
+  GrpcStatus.NOT_FOUND,
+  'election: no leader',
+) {}
 
 /** A session ended on purpose (orphan or close) rather than by losing its lease. */
 export class SessionClosedError extends EtcdError {
