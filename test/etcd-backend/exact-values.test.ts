@@ -4,62 +4,51 @@
  * is never sent as an open range.
  */
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { toText } from '../../src/common/bytes.js';
-import { EtcdBackend } from '../../src/etcd-backend/index.js';
+import type { EtcdBackend } from '../../src/etcd-backend/index.js';
 import { toSafeNumber } from '../../src/etcd-backend/numbers.js';
 import { InvalidArgumentError, PrecisionLossError } from '../../src/interface/errors.js';
-import { type EtcdServer, startEtcd } from '../../src/testing/etcd-server.js';
-import { collect } from './helpers.js';
+import { collect, useEtcdBackend } from './helpers.js';
 
-let server: EtcdServer;
-let backend: EtcdBackend;
-
-beforeAll(async () => {
-  server = await startEtcd();
-  backend = new EtcdBackend({ endpoints: server.endpoint });
-});
-afterAll(async () => {
-  await backend?.close();
-  await server?.stop();
-});
+const env = useEtcdBackend();
 
 describe('lease IDs are exact bigints', () => {
   it('an explicit ID above 2^53 round-trips through grant, put, range, TTL, leases, keepalive and revoke', async () => {
     const id = 2n ** 62n + 12_345n; // not representable as a double
     expect(Number(id) === Number(id + 1n)).toBe(true); // a Number() anywhere would merge these
-    const granted = await backend.leaseGrant({ ttl: 30, id });
+    const granted = await env.backend.leaseGrant({ ttl: 30, id });
     expect(granted.id).toBe(id);
-    await backend.put({ key: 'lease/a', value: 'v', lease: id });
-    expect((await backend.range({ key: 'lease/a' })).kvs[0]!.lease).toBe(id);
-    const ttl = await backend.leaseTimeToLive({ id, keys: true });
+    await env.backend.put({ key: 'lease/a', value: 'v', lease: id });
+    expect((await env.backend.range({ key: 'lease/a' })).kvs[0]!.lease).toBe(id);
+    const ttl = await env.backend.leaseTimeToLive({ id, keys: true });
     expect(ttl.id).toBe(id);
     expect(ttl.keys.map(toText)).toEqual(['lease/a']);
-    expect((await backend.leaseLeases()).leases.map((l) => l.id)).toContain(id);
-    const renewed = await backend.leaseKeepAlive({ id });
+    expect((await env.backend.leaseLeases()).leases.map((l) => l.id)).toContain(id);
+    const renewed = await env.backend.leaseKeepAlive({ id });
     expect(renewed.id).toBe(id);
     expect(renewed.ttl).toBe(30);
     // The neighbour ID must not exist: only exact encoding keeps them apart.
-    expect((await backend.leaseTimeToLive({ id: id + 1n })).ttl).toBe(-1);
-    await backend.leaseRevoke({ id });
-    expect((await backend.range({ key: 'lease/a' })).count).toBe(0);
+    expect((await env.backend.leaseTimeToLive({ id: id + 1n })).ttl).toBe(-1);
+    await env.backend.leaseRevoke({ id });
+    expect((await env.backend.range({ key: 'lease/a' })).count).toBe(0);
   });
 
   it('server-chosen IDs (above 2^53 on etcd) are usable as returned', async () => {
-    const { id } = await backend.leaseGrant({ ttl: 30 });
+    const { id } = await env.backend.leaseGrant({ ttl: 30 });
     expect(id > 2n ** 53n).toBe(true);
-    await backend.put({ key: 'lease/b', value: 'v', lease: id });
-    expect((await backend.range({ key: 'lease/b' })).kvs[0]!.lease).toBe(id);
-    await backend.leaseRevoke({ id });
+    await env.backend.put({ key: 'lease/b', value: 'v', lease: id });
+    expect((await env.backend.range({ key: 'lease/b' })).kvs[0]!.lease).toBe(id);
+    await env.backend.leaseRevoke({ id });
   });
 
   it('a negative explicit ID is accepted as etcd does', async () => {
-    const granted = await backend.leaseGrant({ ttl: 30, id: -7n });
+    const granted = await env.backend.leaseGrant({ ttl: 30, id: -7n });
     expect(granted.id).toBe(-7n);
-    await backend.put({ key: 'lease/neg', value: 'v', lease: -7n });
-    expect((await backend.range({ key: 'lease/neg' })).kvs[0]!.lease).toBe(-7n);
-    expect((await backend.leaseKeepAlive({ id: -7n })).id).toBe(-7n);
-    await backend.leaseRevoke({ id: -7n });
+    await env.backend.put({ key: 'lease/neg', value: 'v', lease: -7n });
+    expect((await env.backend.range({ key: 'lease/neg' })).kvs[0]!.lease).toBe(-7n);
+    expect((await env.backend.leaseKeepAlive({ id: -7n })).id).toBe(-7n);
+    await env.backend.leaseRevoke({ id: -7n });
   });
 });
 
@@ -72,17 +61,19 @@ describe('revisions and counts', () => {
   });
 
   it('a revision that is not a safe integer is refused before sending', async () => {
-    await expect(backend.range({ key: 'a', revision: 2 ** 53 })).rejects.toBeInstanceOf(InvalidArgumentError);
-    await expect(backend.range({ key: 'a', revision: 1.5 })).rejects.toThrow(
+    await expect(env.backend.range({ key: 'a', revision: 2 ** 53 })).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    await expect(env.backend.range({ key: 'a', revision: 1.5 })).rejects.toThrow(
       /revision must be a safe integer, received number 1.5/,
     );
   });
 
   it('revisions, versions and counts arrive as numbers with the right values', async () => {
-    const first = await backend.put({ key: 'rev/a', value: '1' });
-    const second = await backend.put({ key: 'rev/a', value: '2' });
+    const first = await env.backend.put({ key: 'rev/a', value: '1' });
+    const second = await env.backend.put({ key: 'rev/a', value: '2' });
     expect(second.header.revision).toBe(first.header.revision + 1);
-    const got = await backend.range({ key: 'rev/', rangeEnd: 'rev0' });
+    const got = await env.backend.range({ key: 'rev/', rangeEnd: 'rev0' });
     expect(got.count).toBe(1);
     expect(got.kvs[0]).toMatchObject({
       createRevision: first.header.revision,
@@ -97,40 +88,40 @@ describe('enums reach the server as meant', () => {
   // (sent as 0 = KEY/NONE) gives a visibly different answer.
   const prefix = 'sort/';
   beforeAll(async () => {
-    await backend.put({ key: `${prefix}b`, value: 'm' });
-    await backend.put({ key: `${prefix}c`, value: 'z' });
-    await backend.put({ key: `${prefix}a`, value: 'q' });
-    await backend.put({ key: `${prefix}b`, value: 'k' }); // b: created first, modified last
+    await env.backend.put({ key: `${prefix}b`, value: 'm' });
+    await env.backend.put({ key: `${prefix}c`, value: 'z' });
+    await env.backend.put({ key: `${prefix}a`, value: 'q' });
+    await env.backend.put({ key: `${prefix}b`, value: 'k' }); // b: created first, modified last
   });
   const keys = (r: { kvs: { key: Uint8Array }[] }) => r.kvs.map((kv) => toText(kv.key).slice(prefix.length));
   const all = { key: prefix, rangeEnd: 'sort0' };
 
   it('MOD DESCEND sorts by mod revision, newest first', async () => {
-    const r = await backend.range({ ...all, sortTarget: 'MOD', sortOrder: 'DESCEND' });
+    const r = await env.backend.range({ ...all, sortTarget: 'MOD', sortOrder: 'DESCEND' });
     expect(keys(r)).toEqual(['b', 'a', 'c']);
   });
   it('CREATE ASCEND sorts by create revision', async () => {
-    const r = await backend.range({ ...all, sortTarget: 'CREATE', sortOrder: 'ASCEND' });
+    const r = await env.backend.range({ ...all, sortTarget: 'CREATE', sortOrder: 'ASCEND' });
     expect(keys(r)).toEqual(['b', 'c', 'a']);
   });
   it('VALUE DESCEND sorts by value; limit cuts and sets more', async () => {
-    const r = await backend.range({ ...all, sortTarget: 'VALUE', sortOrder: 'DESCEND' });
+    const r = await env.backend.range({ ...all, sortTarget: 'VALUE', sortOrder: 'DESCEND' });
     expect(keys(r)).toEqual(['c', 'a', 'b']);
-    const asc = await backend.range({ ...all, sortTarget: 'VALUE', sortOrder: 'ASCEND', limit: 1 });
+    const asc = await env.backend.range({ ...all, sortTarget: 'VALUE', sortOrder: 'ASCEND', limit: 1 });
     expect(keys(asc)).toEqual(['b']);
     expect(asc.more).toBe(true);
   });
   it('VERSION with NONE order sorts ascending (etcd rule); KEY DESCEND reverses key order', async () => {
-    const r = await backend.range({ ...all, sortTarget: 'VERSION', sortOrder: 'NONE' });
+    const r = await env.backend.range({ ...all, sortTarget: 'VERSION', sortOrder: 'NONE' });
     expect(keys(r).at(-1)).toBe('b');
-    const d = await backend.range({ ...all, sortTarget: 'KEY', sortOrder: 'DESCEND' });
+    const d = await env.backend.range({ ...all, sortTarget: 'KEY', sortOrder: 'DESCEND' });
     expect(keys(d)).toEqual(['c', 'b', 'a']);
   });
 
   it('compare results and targets are evaluated as written (not all as EQUAL/VERSION)', async () => {
-    const kv = (await backend.range({ key: `${prefix}b` })).kvs[0]!;
+    const kv = (await env.backend.range({ key: `${prefix}b` })).kvs[0]!;
     const check = async (c: Parameters<EtcdBackend['txn']>[0]['compare']) =>
-      (await backend.txn({ compare: c })).succeeded;
+      (await env.backend.txn({ compare: c })).succeeded;
     const key = `${prefix}b`;
     expect(await check([{ key, target: 'MOD', result: 'EQUAL', modRevision: kv.modRevision }])).toBe(true);
     expect(await check([{ key, target: 'MOD', result: 'GREATER', modRevision: kv.modRevision - 1 }])).toBe(
@@ -155,11 +146,11 @@ describe('enums reach the server as meant', () => {
   });
 
   it('watch filters NOPUT and NODELETE drop the right events', async () => {
-    const noPut = backend.watch({ key: 'filt/', rangeEnd: 'filt0', filters: ['NOPUT'] });
-    const noDelete = backend.watch({ key: 'filt/', rangeEnd: 'filt0', filters: ['NODELETE'] });
+    const noPut = env.backend.watch({ key: 'filt/', rangeEnd: 'filt0', filters: ['NOPUT'] });
+    const noDelete = env.backend.watch({ key: 'filt/', rangeEnd: 'filt0', filters: ['NODELETE'] });
     await Promise.all([noPut.created, noDelete.created]);
-    await backend.put({ key: 'filt/x', value: '1' });
-    await backend.deleteRange({ key: 'filt/x' });
+    await env.backend.put({ key: 'filt/x', value: '1' });
+    await env.backend.deleteRange({ key: 'filt/x' });
     const [a, b] = await Promise.all([
       collect(noPut, (all) => all.some((r) => r.events.length > 0)),
       collect(noDelete, (all) => all.some((r) => r.events.length > 0)),
@@ -171,23 +162,23 @@ describe('enums reach the server as meant', () => {
 
 describe('range ends', () => {
   it('an empty rangeEnd means the single key, never an open range', async () => {
-    await backend.put({ key: 'end/a', value: '1' });
-    await backend.put({ key: 'end/b', value: '2' });
-    const r = await backend.range({ key: 'end/a', rangeEnd: '' });
+    await env.backend.put({ key: 'end/a', value: '1' });
+    await env.backend.put({ key: 'end/b', value: '2' });
+    const r = await env.backend.range({ key: 'end/a', rangeEnd: '' });
     expect(r.kvs.map((kv) => toText(kv.key))).toEqual(['end/a']);
-    const t = await backend.txn({
+    const t = await env.backend.txn({
       success: [{ requestRange: { key: 'end/a', rangeEnd: new Uint8Array() } }],
     });
     const inner = t.responses[0]!;
     expect('responseRange' in inner && inner.responseRange.count).toBe(1);
-    const c = await backend.txn({
+    const c = await env.backend.txn({
       compare: [{ key: 'end/a', rangeEnd: '', target: 'VALUE', result: 'EQUAL', value: '1' }],
     });
     expect(c.succeeded).toBe(true);
   });
 
   it('"\\0" as rangeEnd is from-key', async () => {
-    const r = await backend.range({ key: 'end/a', rangeEnd: '\0', keysOnly: true });
+    const r = await env.backend.range({ key: 'end/a', rangeEnd: '\0', keysOnly: true });
     expect(r.kvs.map((kv) => toText(kv.key))).toContain('end/b');
   });
 });

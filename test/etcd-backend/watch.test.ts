@@ -3,30 +3,19 @@
  * order, compaction while a watcher is disconnected surfaces as CompactedError, namespaces apply.
  */
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toText } from '../../src/common/bytes.js';
 import { EtcdBackend } from '../../src/etcd-backend/index.js';
 import { CompactedError } from '../../src/interface/errors.js';
 import type { WatchResponse } from '../../src/interface/watch.js';
-import { type EtcdServer, startEtcd } from '../../src/testing/etcd-server.js';
-import { collect, sleep } from './helpers.js';
+import { collect, sleep, useEtcdBackend } from './helpers.js';
 import { startProxy } from './tcp-proxy.js';
 
-let server: EtcdServer;
-let backend: EtcdBackend;
-
-beforeAll(async () => {
-  server = await startEtcd();
-  backend = new EtcdBackend({ endpoints: server.endpoint });
-});
-afterAll(async () => {
-  await backend?.close();
-  await server?.stop();
-});
+const env = useEtcdBackend();
 
 describe('watch stream', () => {
   it('creates made before the stream connects are answered in call order, refusals included', async () => {
-    const b = new EtcdBackend({ endpoints: server.endpoint });
+    const b = new EtcdBackend({ endpoints: env.server.endpoint });
     try {
       const stream = b.watchStream();
       stream.create({ key: 'ws/a', watchId: 5 });
@@ -54,12 +43,12 @@ describe('watch stream', () => {
   });
 
   it('history compacted while a watcher was disconnected ends watch() with CompactedError and the compact revision', async () => {
-    const proxy = await startProxy(server.clientPort);
+    const proxy = await startProxy(env.server.clientPort);
     const b = new EtcdBackend({ endpoints: proxy.endpoint, dialTimeoutMs: 1_000 });
     try {
       const w = b.watch({ key: 'wc/k' });
       await w.created;
-      await backend.put({ key: 'wc/k', value: '1' });
+      await env.backend.put({ key: 'wc/k', value: '1' });
       const seen: WatchResponse[] = [];
       const reading = (async () => {
         for await (const r of w) seen.push(r);
@@ -67,9 +56,9 @@ describe('watch stream', () => {
       while (seen.length < 1) await sleep(10);
       proxy.mode = 'refuse';
       proxy.cut();
-      await backend.put({ key: 'wc/k', value: '2' });
-      const last = (await backend.put({ key: 'wc/k', value: '3' })).header.revision;
-      await backend.compact({ revision: last });
+      await env.backend.put({ key: 'wc/k', value: '2' });
+      const last = (await env.backend.put({ key: 'wc/k', value: '3' })).header.revision;
+      await env.backend.compact({ revision: last });
       proxy.mode = 'forward';
       const error = await reading.then(
         () => undefined,
@@ -85,11 +74,11 @@ describe('watch stream', () => {
   }, 30_000);
 
   it('a namespaced watch sees only its namespace, with the prefix stripped', async () => {
-    const ns = new EtcdBackend({ endpoints: server.endpoint, namespace: 'tenant/' });
+    const ns = new EtcdBackend({ endpoints: env.server.endpoint, namespace: 'tenant/' });
     try {
       const w = ns.watch({ key: '', rangeEnd: '\0' }); // everything in the namespace
       await w.created;
-      await backend.put({ key: 'elsewhere', value: 'x' });
+      await env.backend.put({ key: 'elsewhere', value: 'x' });
       await ns.put({ key: 'k', value: 'in' });
       const got = await collect(w, (all) => all.some((r) => r.events.length > 0));
       expect(got.flatMap((r) => r.events.map((e) => `${toText(e.kv.key)}=${toText(e.kv.value)}`))).toEqual([
@@ -102,7 +91,7 @@ describe('watch stream', () => {
 
   it('an aborted signal ends watch() quietly', async () => {
     const controller = new AbortController();
-    const w = backend.watch({ key: 'wa/k' }, { signal: controller.signal });
+    const w = env.backend.watch({ key: 'wa/k' }, { signal: controller.signal });
     await w.created;
     controller.abort();
     const got = await collect(w, () => false, 5_000);
