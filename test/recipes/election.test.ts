@@ -129,7 +129,10 @@ forBackends('election', (target) => {
       env.waitFor(async () => expect(seen.map((l) => l.text)).toContain(text));
     await elections[0]!.campaign('a1');
     await waitSeen('a1');
+    // One candidate at a time: two campaigns sent together may reach etcd in either order, and the key
+    // created first is next in line.
     const c2 = elections[1]!.campaign('b1');
+    await env.waitFor(async () => expect((await env.keys()).length).toBe(2));
     const c3 = elections[2]!.campaign('c1');
     await env.waitFor(async () => expect((await env.keys()).length).toBe(3));
     await elections[0]!.proclaim('a2');
