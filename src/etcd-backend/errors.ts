@@ -111,8 +111,18 @@ export function mapGrpcError(error: RawGrpcError, ctx: FailureContext): EtcdErro
   const cause = { cause: error };
   if (ctx.aborted) return new AbortError(undefined, cause);
   const known = BY_MESSAGE.get(details);
-  if (known) return withCause(known(), error);
-  if (details.startsWith('etcdserver: request timed out')) return withCause(new RequestTimeoutError(), error);
+  const etcdError = known
+    ? withCause(known(), error)
+    : details.startsWith('etcdserver: request timed out')
+      ? withCause(new RequestTimeoutError(), error)
+      : undefined;
+  // A write etcd gave up on (timed out, or its leader changed) was proposed and may still be committed.
+  if (ctx.write && (etcdError instanceof RequestTimeoutError || etcdError instanceof LeaderChangedError)) {
+    return new UnknownOutcomeError(`${etcdError.message}: the write may have been applied`, {
+      cause: etcdError,
+    });
+  }
+  if (etcdError) return etcdError;
   const tooLarge = /^grpc: received message larger than max \((\d+) vs\. (\d+)\)/.exec(details);
   if (tooLarge) return new MessageTooLargeError(Number(tooLarge[1]), Number(tooLarge[2]), cause);
   if (

@@ -6,12 +6,25 @@
  * Retry rule: a call that was certainly not sent (no connection) moves to another endpoint; a read that
  * failed in transport is retried until its deadline; a write that was sent and then lost its connection
  * or deadline is never resent (UnknownOutcomeError).
+ *
+ * Leader rule (see leader.ts; pools of two or more endpoints): writes go to the leader's endpoint when it
+ * is known and is one of the endpoints. When the leader's channel drops, every write in flight fails at
+ * once with UnknownOutcomeError (a follower would forward it to the dead leader and hold it for etcd's
+ * request timeout, and it may have been committed), and new writes wait, within their deadline, until a
+ * survivor reports a new leader.
  */
 
 import type { CallOptionsFactory, ICallable } from 'etcd3';
-import { AbortError, ClosedError, GrpcStatus, UnavailableError } from '../interface/errors.js';
+import {
+  AbortError,
+  ClosedError,
+  GrpcStatus,
+  UnavailableError,
+  UnknownOutcomeError,
+} from '../interface/errors.js';
 import { isInvalidToken, isTransportFailure, mapGrpcError, type RawGrpcError, wasNotSent } from './errors.js';
 import { createHost, type EtcdHost, type GrpcModule, grpc, type ServiceName } from './grpc.js';
+import { type LeaderAnswer, LeaderTracker } from './leader.js';
 import { DEFAULTS, type EtcdBackendOptions } from './options.js';
 
 /** One etcd member the pool talks to. */
@@ -49,6 +62,11 @@ export class EndpointPool implements ICallable<Endpoint> {
   readonly #closeController = new AbortController();
   /** Calls in flight, cancelled on close (a Set, not one abort listener per call on a shared signal). */
   readonly #calls = new Set<GrpcModule.ClientUnaryCall>();
+  /** Writes in flight, failed at once when the leader is lost. */
+  readonly #writes = new Set<GrpcModule.ClientUnaryCall>();
+  /** Writes cancelled because the leader was lost: they end as UnknownOutcomeError. */
+  readonly #orphaned = new WeakSet<GrpcModule.ClientUnaryCall>();
+  readonly #leader: LeaderTracker;
 
   constructor(options: EtcdBackendOptions) {
     const urls = typeof options.endpoints === 'string' ? [options.endpoints] : [...options.endpoints];
@@ -71,6 +89,13 @@ export class EndpointPool implements ICallable<Endpoint> {
       } as GrpcModule.ChannelOptions);
       return { url, channel, host };
     });
+    this.#leader = new LeaderTracker(
+      this.#endpoints,
+      (endpoint, deadline) => this.#status(endpoint, deadline),
+      () => this.#orphanWrites(),
+      this.closeSignal,
+    );
+    this.#leader.start();
   }
 
   /** True once close() ran. */
@@ -95,14 +120,32 @@ export class EndpointPool implements ICallable<Endpoint> {
     let reauthenticated = false;
     for (let attempt = 0; ; attempt++) {
       this.#check(info.signal);
-      const endpoint = await this.ready(deadline, info.signal);
+      const leaderAware = info.write && (this.#leader.electing || this.#leader.leaderEndpoint !== undefined);
+      const endpoint = leaderAware
+        ? await this.#writeEndpoint(deadline, info.signal)
+        : await this.ready(deadline, info.signal);
       const metadata = await this.#metadata(endpoint, deadline, info.signal);
+      // The leader was lost while this write waited for its token: hold it (it was not sent).
+      if (info.write && this.#leader.electing) continue;
       try {
-        return await this.#unary<T>(endpoint, service, method, params, metadata, deadline, info.signal);
+        return await this.#unary<T>(
+          endpoint,
+          service,
+          method,
+          params,
+          metadata,
+          deadline,
+          info.signal,
+          info.write,
+        );
       } catch (raw) {
         const error = raw as RawGrpcError;
         if (info.signal?.aborted) throw new AbortError(undefined, { cause: raw });
         if (this.#closed) throw new ClosedError();
+        if (raw instanceof UnknownOutcomeError) throw raw;
+        if (error.code === GrpcStatus.UNAVAILABLE || error.code === GrpcStatus.DEADLINE_EXCEEDED) {
+          this.#leader.suspect();
+        }
         if (isInvalidToken(error) && this.#auth && !reauthenticated) {
           // The server refused the stale token before applying anything: fetch a new one and resend.
           reauthenticated = true;
@@ -209,6 +252,45 @@ export class EndpointPool implements ICallable<Endpoint> {
     }
   }
 
+  /** Where a write goes: the leader when known, after waiting out a pending election (within `deadline`). */
+  async #writeEndpoint(deadline: number, signal: AbortSignal | undefined): Promise<Endpoint> {
+    if (this.#leader.electing) {
+      await this.#leader.waitElected(deadline, signal);
+      if (this.#leader.electing) {
+        throw new UnavailableError(
+          `etcd has no leader within the ${this.requestTimeoutMs} ms deadline (the write was not sent)`,
+        );
+      }
+    }
+    const leader = this.#leader.leaderEndpoint;
+    if (leader && leader.channel.getConnectivityState(true) === READY) return leader;
+    return this.ready(deadline, signal);
+  }
+
+  /** Fail every write in flight: the leader is gone, so each may or may not have been committed. */
+  #orphanWrites(): void {
+    for (const call of [...this.#writes]) {
+      this.#orphaned.add(call);
+      call.cancel();
+    }
+  }
+
+  /** Maintenance.Status of one endpoint, for the leader tracker. */
+  async #status(endpoint: Endpoint, deadline: number): Promise<LeaderAnswer> {
+    const metadata = await this.#metadata(endpoint, deadline, undefined);
+    const res = await this.#unary<{ header?: { member_id?: unknown }; leader?: unknown }>(
+      endpoint,
+      'Maintenance',
+      'status',
+      {},
+      metadata,
+      deadline,
+      undefined,
+      false,
+    );
+    return { memberId: String(res.header?.member_id ?? '0'), leader: String(res.leader ?? '0') };
+  }
+
   #check(signal: AbortSignal | undefined): void {
     if (this.#closed) throw new ClosedError();
     if (signal?.aborted) throw new AbortError();
@@ -230,6 +312,7 @@ export class EndpointPool implements ICallable<Endpoint> {
         new grpc.Metadata(),
         deadline,
         signal,
+        false,
       ).then(
         (res) => {
           const md = new grpc.Metadata();
@@ -254,6 +337,7 @@ export class EndpointPool implements ICallable<Endpoint> {
     metadata: GrpcModule.Metadata,
     deadline: number,
     signal: AbortSignal | undefined,
+    write: boolean,
   ): Promise<T> {
     const client = endpoint.host.getServiceClient(service) as unknown as Record<
       string,
@@ -269,10 +353,19 @@ export class EndpointPool implements ICallable<Endpoint> {
       const call = client[method]!.call(client, params, metadata, { deadline }, (error, response) => {
         signal?.removeEventListener('abort', onAbort);
         this.#calls.delete(call);
-        if (error) reject(error);
+        this.#writes.delete(call);
+        if (error && this.#orphaned.has(call)) {
+          reject(
+            new UnknownOutcomeError(
+              'the etcd leader was lost while the write was in flight; it may have been applied',
+              { cause: error },
+            ),
+          );
+        } else if (error) reject(error);
         else resolve(response);
       });
       this.#calls.add(call);
+      if (write) this.#writes.add(call);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

@@ -252,3 +252,87 @@ describe('etcd backend on a 3-member cluster: SIGKILL of the leader under put tr
     }
   });
 });
+
+/**
+ * The leader-aware pool (issue 8): with a deadline far longer than a raft election (15 s), writes caught
+ * by the leader's death must not wait it out. Writes in flight when the leader dies fail at once with
+ * UnknownOutcomeError; writes started during the election are held, then sent to the new leader.
+ */
+describe('etcd backend on a 3-member cluster: writes during the loss of the leader', () => {
+  /** Far above raft's election time and etcd's own request timeout (5 s + 2 × election = 7 s). */
+  const REQUEST_TIMEOUT_MS = 15_000;
+  /** "Well before the deadline", and below etcd's own 7 s request timeout that a forwarded write waits. */
+  const WELL_BEFORE_MS = 5_000;
+  let cluster: EtcdCluster;
+  let killed: EtcdMember;
+  let client: EtcdBackend;
+  let traffic: PutTraffic | undefined;
+
+  beforeAll(async () => {
+    cluster = await startEtcdCluster();
+    killed = await cluster.leader();
+    const followers = cluster.members.filter((m) => m !== killed).map((m) => m.endpoint);
+    // Followers first: a pool that is not leader-aware would send every write through a follower.
+    client = new EtcdBackend({
+      endpoints: [...followers, killed.endpoint],
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    });
+  });
+
+  afterAll(async () => {
+    await traffic?.stop();
+    await client?.close();
+    await cluster?.stop();
+  });
+
+  it('fails writes in flight at the kill with UnknownOutcomeError and holds later ones for the new leader', async () => {
+    const t = startPutTraffic(
+      async (key, value) => {
+        const res = await client.put({ key, value });
+        return { revision: res.header.revision, raftTerm: res.header.raftTerm };
+      },
+      { prefix: 'held/', workers: 4 },
+    );
+    traffic = t;
+    const ok = () => t.records.filter((r) => r.outcome);
+    await waitUntil(() => ok().length >= 200, GENEROUS_MS, '200 puts before the kill');
+    const killedAt = performance.now();
+    const inFlightAtKill = t.inFlight();
+    await cluster.kill(killed);
+    await waitUntil(
+      () => ok().filter((r) => r.start > killedAt).length >= 100,
+      GENEROUS_MS,
+      '100 successful puts started after the kill',
+    );
+    await t.stop();
+
+    const around = t.records.filter((r) => r.end > killedAt);
+    const slow = around
+      .filter((r) => r.end - r.start >= WELL_BEFORE_MS)
+      .map((r) => `${r.key}: ${(r.end - r.start).toFixed(0)} ms, ${String(r.error ?? 'ok')}`);
+    const failures = around.filter((r) => r.error);
+    const notUnknown = failures
+      .filter((r) => !(r.error instanceof UnknownOutcomeError))
+      .map((r) => `${r.key}: ${(r.error as Error).constructor.name} ${(r.error as Error).message}`);
+    const caught = t.records.filter((r) => r.start < killedAt && r.end > killedAt);
+    expect({ inFlightAtKill: inFlightAtKill > 0, slow, notUnknown }).toEqual({
+      inFlightAtKill: true,
+      slow: [],
+      notUnknown: [],
+    });
+    // Puts caught by the kill either were answered by the old leader or failed as UnknownOutcomeError.
+    expect(caught.every((r) => r.outcome || r.error instanceof UnknownOutcomeError)).toBe(true);
+    // Every acknowledged put is stored exactly as acknowledged; nothing failed is stored twice.
+    const stored = await client.range(prefixRange('held/'));
+    const byKey = new Map(stored.kvs.map((kv) => [toText(kv.key), kv]));
+    const problems: string[] = [];
+    for (const r of t.records) {
+      const kv = byKey.get(r.key);
+      if (r.outcome && (kv?.modRevision !== r.outcome.revision || kv.version !== 1))
+        problems.push(`${r.key}: acknowledged at ${r.outcome.revision}, stored ${kv?.modRevision}`);
+      if (r.error && kv && (kv.version !== 1 || toText(kv.value) !== r.value))
+        problems.push(`${r.key}: failed but stored as v${kv.version} ${toText(kv.value)}`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
