@@ -4,7 +4,7 @@
  */
 
 import { readdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Options every suite receives. */
@@ -16,15 +16,18 @@ export interface BenchOptions {
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.filter((a) => !a.startsWith('--'));
-const dir = join(dirname(fileURLToPath(import.meta.url)), 'suites');
+const here = fileURLToPath(import.meta.url);
+// `.js` when run compiled (npm run bench), `.ts` when run from source with tsx.
+const ext = extname(here);
+const dir = join(dirname(here), 'suites');
 const suites = readdirSync(dir)
-  .filter((f) => f.endsWith('.ts'))
-  .map((f) => basename(f, '.ts'))
+  .filter((f) => f.endsWith(ext) && !f.endsWith(`.d${ext}`))
+  .map((f) => basename(f, ext))
   .filter((name) => only.length === 0 || only.includes(name))
   .sort();
 
 for (const name of suites) {
   console.log(`\n## ${name}\n`);
-  const mod = (await import(join(dir, `${name}.ts`))) as { run(options: BenchOptions): Promise<void> };
+  const mod = (await import(join(dir, `${name}${ext}`))) as { run(options: BenchOptions): Promise<void> };
   await mod.run({ quick });
 }

@@ -26,3 +26,23 @@ export function times(x: number): string {
 export function verdict(ok: boolean): string {
   return ok ? 'MET' : '**NOT MET**';
 }
+
+/**
+ * Verdict on "overhead ≤ limit %" from a 95% confidence interval of the overhead (in %): MET when the
+ * whole interval is within the limit, NOT MET when all of it is above, otherwise undecided at this noise.
+ */
+export function overheadVerdict(
+  interval: [number, number] | undefined,
+  estimate: number,
+  limit: number,
+): string {
+  if (!interval) return verdict(estimate <= limit);
+  if (interval[1] <= limit) return 'MET';
+  if (interval[0] > limit) return '**NOT MET**';
+  return 'undecided (the interval straddles the limit)';
+}
+
+/** A percentage interval such as "−2.1% to 7.3%". */
+export function pctInterval(interval: [number, number] | undefined): string {
+  return interval ? `${interval[0].toFixed(1)}% to ${interval[1].toFixed(1)}%` : 'n/a';
+}

@@ -1,6 +1,6 @@
 /**
  * Timing for the report: tinybench, one call in flight, several interleaved rounds, median per task.
- * The machine is shared, so tasks that are compared run back to back in every round.
+ * The machine is shared, so tasks that are compared run back to back in every round, in rotating order.
  */
 
 import { Bench } from 'tinybench';
@@ -47,7 +47,10 @@ export async function measure(
     // async: true, or tinybench calls a plain function once, unawaited, to see whether it returns a
     // promise: that call would overlap the first timed one (fatal for a Mutex, which is not reentrant).
     // A full GC before each task, so that one task's garbage is not collected on another's time.
-    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn, { async: true, beforeAll: collect });
+    // Rotate the order round by round, so that going first (or last) in a round favours no task.
+    const entries = Object.entries(tasks);
+    const rotated = entries.map((_, i) => entries[(i + round) % entries.length]!);
+    for (const [name, fn] of rotated) bench.add(name, fn, { async: true, beforeAll: collect });
     await bench.run();
     for (const task of bench.tasks) {
       const result = task.result;
@@ -66,11 +69,38 @@ export async function measure(
 }
 
 /**
- * How many times slower `a` is than `b`: the median of the per-round ratios, so that both sides of each
- * ratio saw the same background load.
+ * How many times slower `a` is than `b`: the median of the per-round ratios when they were timed in the
+ * same rounds (so both sides of each ratio saw the same background load), else the ratio of the medians.
  */
 export function slowdown(a: Timing, b: Timing): number {
-  return median(a.rounds.map((x, i) => x / (b.rounds[i] ?? Number.NaN)));
+  // Timed in separate runs (different round counts): only the medians compare.
+  if (a.rounds.length !== b.rounds.length) return a.us / b.us;
+  return median(roundRatios(a, b));
+}
+
+/**
+ * A distribution-free 95% confidence interval for the median of `xs`: the order statistics k and n+1−k,
+ * with k the largest rank such that P(Binomial(n, ½) < k) ≤ 2.5%. Undefined below 6 values (no such k).
+ */
+export function medianInterval(xs: number[]): [number, number] | undefined {
+  const n = xs.length;
+  let k = 0;
+  let below = 0; // P(Binomial(n, ½) ≤ k − 1), built up term by term
+  let term = 0.5 ** n; // P(X = 0)
+  for (let j = 0; j < n; j++) {
+    if (below + term > 0.025) break;
+    below += term;
+    k = j + 1;
+    term = (term * (n - j)) / (j + 1);
+  }
+  if (k === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  return [s[k - 1]!, s[n - k]!];
+}
+
+/** The per-round ratios of `a` to `b` (how many times slower `a` is in each round). */
+export function roundRatios(a: Timing, b: Timing): number[] {
+  return a.rounds.map((x, i) => x / (b.rounds[i] ?? Number.NaN));
 }
 
 /** Run a full GC when node runs with --expose-gc. */

@@ -1,6 +1,9 @@
 /**
- * Memory backend against store size: put, get and range-of-100 cost at 1k, 100k and 1M keys, and heap
- * per key (needs `node --expose-gc`). Stores are built one at a time and dropped before the next.
+ * Memory backend against store size: put, get and range-of-100 cost at 1k, 100k and 1M keys, in
+ * scattered key order (most lookups miss the CPU caches once the store outgrows them) and in sequential
+ * order (the caches stay warm, so what remains is the algorithm's own growth), with two floors — a bare
+ * sorted-btree and a plain `Map` — and heap per key (needs `node --expose-gc`). Stores are built one at a
+ * time and dropped before the next.
  */
 
 import { ManualClock } from '../../src/clock/manual-clock.js';
@@ -15,8 +18,14 @@ export interface ScalePoint {
   putUs: number;
   getUs: number;
   rangeUs: number;
+  /** The same three in sequential key order (neighbouring keys: the caches stay warm). */
+  seqPutUs: number;
+  seqGetUs: number;
+  seqRangeUs: number;
   /** Floor: an async get from a bare sorted-btree of the same keys, visited in the same order. */
   floorGetUs: number;
+  /** Floor: an async get from a plain `Map` (O(1)) of the same keys, visited in the same order. */
+  mapGetUs: number;
   /** Heap bytes per key (16 B key, 100 B value), or undefined without `global.gc`. */
   heapPerKey: number | undefined;
 }
@@ -43,8 +52,16 @@ async function point(keys: number, options: MeasureOptions): Promise<ScalePoint>
   for (let i = 0; i < keys; i++) await backend.put({ key: key16(i), value: VALUE });
   const after = heapUsed();
   const floor = new BTree<string, string>();
-  for (let i = 0; i < keys; i++) floor.set(key16(i), VALUE);
+  const map = new Map<string, string>();
+  for (let i = 0; i < keys; i++) {
+    floor.set(key16(i), VALUE);
+    map.set(key16(i), VALUE);
+  }
   let f = 0;
+  let fm = 0;
+  let sp = 0;
+  let sg = 0;
+  let sr = 0;
   // A multiplicative stride visits keys in scattered order, so caches see the whole store.
   let p = 0;
   let g = 0;
@@ -72,6 +89,25 @@ async function point(keys: number, options: MeasureOptions): Promise<ScalePoint>
         f = (f + 7919) % keys;
         return floor.get(key16(f));
       },
+      'map get': async () => {
+        fm = (fm + 7919) % keys;
+        return map.get(key16(fm));
+      },
+      'seq put': async () => {
+        if (++writes % 100_000 === 0) {
+          await backend.compact({ revision: (await backend.status()).header.revision });
+        }
+        sp = (sp + 1) % keys;
+        return backend.put({ key: key16(sp), value: VALUE });
+      },
+      'seq get': () => {
+        sg = (sg + 1) % keys;
+        return backend.range({ key: key16(sg) });
+      },
+      'seq range': () => {
+        sr = (sr + 100) % (keys - 100);
+        return backend.range({ key: key16(sr), rangeEnd: key16(sr + 100) });
+      },
     },
     options,
   );
@@ -81,7 +117,11 @@ async function point(keys: number, options: MeasureOptions): Promise<ScalePoint>
     putUs: figures.put!.us,
     getUs: figures.get!.us,
     rangeUs: figures.range!.us,
+    seqPutUs: figures['seq put']!.us,
+    seqGetUs: figures['seq get']!.us,
+    seqRangeUs: figures['seq range']!.us,
     floorGetUs: figures['floor get']!.us,
+    mapGetUs: figures['map get']!.us,
     heapPerKey: before === undefined || after === undefined ? undefined : (after - before) / keys,
   };
 }

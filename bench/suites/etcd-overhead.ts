@@ -11,6 +11,8 @@ import { Etcd3 } from 'etcd3';
 import { EtcdBackend } from '../../src/etcd-backend/index.js';
 import { startEtcd } from '../../src/testing/etcd-server.js';
 import type { BenchOptions } from '../main.js';
+import { overheadVerdict, pctInterval } from '../report/markdown.js';
+import { median, medianInterval } from '../report/measure.js';
 
 const TARGET_PCT = 5;
 const VALUE = 'v'.repeat(100);
@@ -28,11 +30,6 @@ async function throughput(
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   return (total / (performance.now() - started)) * 1000;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
 }
 
 /** Run the suite. */
@@ -72,9 +69,9 @@ export async function run({ quick }: BenchOptions): Promise<void> {
       `etcd ${(await adapter.status()).version}; ${rounds} paired rounds × ${perRound} calls; ops/s = median round, overhead = median of per-round raw/adapter ratios`,
     );
     console.log(
-      '| op | in flight | raw etcd3 ops/s | adapter ops/s | overhead | target | raw + 5 s deadline ops/s | overhead vs that |',
+      '| op | in flight | raw etcd3 ops/s | adapter ops/s | overhead | 95% CI | target | raw + 5 s deadline ops/s | overhead vs that |',
     );
-    console.log('|---|---:|---:|---:|---:|---|---:|---:|');
+    console.log('|---|---:|---:|---:|---:|---:|---|---:|---:|');
     for (const c of cases) {
       for (const inFlight of [1, 64]) {
         await throughput(c.adapter, 200, inFlight); // warm-up
@@ -91,11 +88,13 @@ export async function run({ quick }: BenchOptions): Promise<void> {
           ];
           for (let j = 0; j < order.length; j++) await order[(round + j) % order.length]!();
         }
-        const overhead = (median(r.map((x, i) => x / a[i]!)) - 1) * 100;
+        const ratios = r.map((x, i) => (x / a[i]! - 1) * 100);
+        const overhead = median(ratios);
+        const interval = medianInterval(ratios);
         const vsDeadline = (median(d.map((x, i) => x / a[i]!)) - 1) * 100;
-        const verdict = overhead <= TARGET_PCT ? 'MET' : 'NOT MET';
+        const verdict = overheadVerdict(interval, overhead, TARGET_PCT);
         console.log(
-          `| ${c.name} | ${inFlight} | ${median(r).toFixed(0)} | ${median(a).toFixed(0)} | ${overhead.toFixed(1)}% | ≤ ${TARGET_PCT}%: ${verdict} | ${median(d).toFixed(0)} | ${vsDeadline.toFixed(1)}% |`,
+          `| ${c.name} | ${inFlight} | ${median(r).toFixed(0)} | ${median(a).toFixed(0)} | ${overhead.toFixed(1)}% | ${pctInterval(interval)} | ≤ ${TARGET_PCT}%: ${verdict} | ${median(d).toFixed(0)} | ${vsDeadline.toFixed(1)}% |`,
         );
       }
     }

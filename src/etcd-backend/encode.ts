@@ -1,7 +1,7 @@
 /**
  * Requests → etcd3's proto objects. Enums go as numbers (etcd3's proto names them in CamelCase and
- * silently encodes an unknown string as 0); an empty range end is omitted; int64s go as decimal
- * strings so lease IDs stay exact.
+ * silently encodes an unknown string as 0); an empty range end and proto3 defaults are omitted; int64s
+ * go as decimal strings so lease IDs stay exact.
  */
 
 import {
@@ -41,44 +41,53 @@ function withRangeEnd(msg: Msg, end: Buffer | undefined): Msg {
   return msg;
 }
 
+/**
+ * Set `msg[name]` unless `value` is a proto3 default (0, false): etcd reads a missing field as its
+ * default, and protobufjs would otherwise encode and send every one of them.
+ */
+function set(msg: Msg, name: string, value: number | boolean): void {
+  if (value !== 0 && value !== false) msg[name] = value;
+}
+
 /** RangeRequest. */
 export function encodeRange(ns: Namespace, raw: RangeRequest): Msg {
   const r = requestArg('range request', raw);
   const { order, target } = sortArgs(r.sortOrder, r.sortTarget);
-  const msg: Msg = {
-    key: ns.key(bytesArg('key', r.key)),
-    limit: intArg('limit', r.limit),
-    revision: intArg('revision', r.revision),
-    sort_order: SORT_ORDER[order],
-    sort_target: SORT_TARGET[target],
-    serializable: boolArg('serializable', r.serializable),
-    keys_only: boolArg('keysOnly', r.keysOnly),
-    count_only: boolArg('countOnly', r.countOnly),
-    min_mod_revision: intArg('minModRevision', r.minModRevision),
-    max_mod_revision: intArg('maxModRevision', r.maxModRevision),
-    min_create_revision: intArg('minCreateRevision', r.minCreateRevision),
-    max_create_revision: intArg('maxCreateRevision', r.maxCreateRevision),
-  };
+  const msg: Msg = { key: ns.key(bytesArg('key', r.key)) };
+  set(msg, 'limit', intArg('limit', r.limit));
+  set(msg, 'revision', intArg('revision', r.revision));
+  set(msg, 'sort_order', SORT_ORDER[order]);
+  set(msg, 'sort_target', SORT_TARGET[target]);
+  set(msg, 'serializable', boolArg('serializable', r.serializable));
+  set(msg, 'keys_only', boolArg('keysOnly', r.keysOnly));
+  set(msg, 'count_only', boolArg('countOnly', r.countOnly));
+  set(msg, 'min_mod_revision', intArg('minModRevision', r.minModRevision));
+  set(msg, 'max_mod_revision', intArg('maxModRevision', r.maxModRevision));
+  set(msg, 'min_create_revision', intArg('minCreateRevision', r.minCreateRevision));
+  set(msg, 'max_create_revision', intArg('maxCreateRevision', r.maxCreateRevision));
   return withRangeEnd(msg, ns.rangeEnd(optionalBytesArg('rangeEnd', r.rangeEnd)));
 }
 
 /** PutRequest. */
 export function encodePut(ns: Namespace, raw: PutRequest): Msg {
   const r = requestArg('put request', raw);
-  return {
+  const msg: Msg = {
     key: ns.key(bytesArg('key', r.key)),
     value: Buffer.from(optionalBytesArg('value', r.value) ?? new Uint8Array()),
-    lease: leaseArg('lease', r.lease).toString(),
-    prev_kv: boolArg('prevKv', r.prevKv),
-    ignore_value: boolArg('ignoreValue', r.ignoreValue),
-    ignore_lease: boolArg('ignoreLease', r.ignoreLease),
   };
+  const lease = leaseArg('lease', r.lease);
+  if (lease !== 0n) msg.lease = lease.toString();
+  set(msg, 'prev_kv', boolArg('prevKv', r.prevKv));
+  set(msg, 'ignore_value', boolArg('ignoreValue', r.ignoreValue));
+  set(msg, 'ignore_lease', boolArg('ignoreLease', r.ignoreLease));
+  return msg;
 }
 
 /** DeleteRangeRequest. */
 export function encodeDeleteRange(ns: Namespace, raw: DeleteRangeRequest): Msg {
   const r = requestArg('deleteRange request', raw);
-  const msg: Msg = { key: ns.key(bytesArg('key', r.key)), prev_kv: boolArg('prevKv', r.prevKv) };
+  const msg: Msg = { key: ns.key(bytesArg('key', r.key)) };
+  set(msg, 'prev_kv', boolArg('prevKv', r.prevKv));
   return withRangeEnd(msg, ns.rangeEnd(optionalBytesArg('rangeEnd', r.rangeEnd)));
 }
 
