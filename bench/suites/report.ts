@@ -82,7 +82,7 @@ export async function run({ quick }: BenchOptions): Promise<void> {
   // tighter confidence interval for its median.
   const options: CompareOptions = quick
     ? { memory: { time: 80, rounds: 3, iterations: 5 }, etcd: { time: 80, rounds: 9, iterations: 5 } }
-    : { memory: { time: 150, rounds: 9 }, etcd: { time: 100, rounds: 41 } };
+    : { memory: { time: 150, rounds: 9 }, etcd: { time: 100, rounds: 31 } };
   const scaleOptions: MeasureOptions = quick
     ? { time: 80, rounds: 3, iterations: 5 }
     : { time: 150, rounds: 9 };

@@ -8,8 +8,6 @@ import { describe } from '../common/validate.js';
 import { InvalidArgumentError } from '../interface/errors.js';
 
 const encoder = new TextEncoder();
-// biome-ignore lint/suspicious/noControlCharactersInRegex: keys are bytes; NUL..DEL are all ASCII.
-const ASCII = /^[\x00-\x7f]*$/;
 
 /** A range end above every stored key: "to the end of the keyspace". */
 export const KEY_INFINITY = '\u0100';
@@ -20,8 +18,9 @@ export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
 /** Bytes (or a UTF-8 string) as a Latin-1 storage string. Copies: a caller may change its array later. */
 export function storeString(name: string, value: unknown): string {
   if (typeof value === 'string') {
-    // An ASCII string is its own UTF-8 encoding, and so its own Latin-1 form.
-    if (ASCII.test(value)) return value;
+    // An ASCII string is its own UTF-8 encoding, and so its own Latin-1 form. It is ASCII exactly when its
+    // UTF-8 length equals its length (any other char takes 2+ bytes); the native count beats a regex.
+    if (Buffer.byteLength(value, 'utf8') === value.length) return value;
     return latin1(encoder.encode(value));
   }
   if (value instanceof Uint8Array) return latin1(value);

@@ -102,6 +102,36 @@ export default defineCases('kv basic', [
     },
   },
   {
+    name: 'string keys and values are their UTF-8 bytes (a lone surrogate as U+FFFD), read back by either form',
+    async run({ backend, k }) {
+      const utf8 = (s: string) => [...new TextEncoder().encode(s)];
+      for (const [suffix, bytes] of [
+        ['ascii', utf8('ascii')],
+        ['\u0000\u007f', [0x00, 0x7f]],
+        ['é', [0xc3, 0xa9]],
+        ['😀', [0xf0, 0x9f, 0x98, 0x80]],
+        ['\ud800', [0xef, 0xbf, 0xbd]],
+      ] as const) {
+        const text = k(suffix);
+        await backend.put({ key: text, value: suffix });
+        const key = new Uint8Array([...utf8(k('')), ...bytes]);
+        const byBytes = await backend.range({ key });
+        expect(byBytes.count).toBe(1);
+        expect([...byBytes.kvs[0]!.value]).toEqual([...bytes]);
+        expect([...(await backend.range({ key: text })).kvs[0]!.key]).toEqual([...key]);
+      }
+      // Byte order, not UTF-16 order: "é" (0xC3…) sorts after "z".
+      const all = await backend.range({ key: k(''), rangeEnd: k('\u{10ffff}'), keysOnly: true });
+      expect(all.kvs.map((kv) => toText(kv.key).slice(k('').length))).toEqual([
+        '\u0000\u007f',
+        'ascii',
+        'é',
+        '\ufffd',
+        '😀',
+      ]);
+    },
+  },
+  {
     name: 'an empty key is rejected with "etcdserver: key is not provided" on put, range and delete',
     async run({ backend }) {
       for (const call of [
