@@ -105,7 +105,7 @@ function targets(rows: Row[], scale: ScalePoint[]): string[][] {
 /** BENCHMARKS.md for one run's figures. */
 export function renderReport(
   quick: boolean,
-  options: { memory: MeasureOptions; etcd: MeasureOptions },
+  options: MeasureOptions,
   scaleOptions: MeasureOptions,
   etcdVersion: string,
   rows: Row[],
@@ -113,7 +113,7 @@ export function renderReport(
 ): string {
   const cpu = cpus();
   const plan = (o: MeasureOptions) => `${o.rounds} round(s) of ${o.time} ms`;
-  const timing = `etcd backend and raw etcd3 paired in ${plan(options.etcd)} per task, memory backend ${plan(options.memory)}, store sizes ${plan(scaleOptions)}`;
+  const timing = `${plan(options)} per task for the three-way comparison, ${plan(scaleOptions)} for store sizes`;
   const mode = quick
     ? `quick run (\`npm run bench -- report --quick\`): ${timing}; **the 1M-key point is skipped**`
     : `full run (\`npm run bench -- report\`): ${timing}; medians of the rounds`;
@@ -153,10 +153,9 @@ on the same cores, so figures are noisy; ratios are taken round by round for tha
 
 ## Memory backend, etcd backend and raw etcd3
 
-Mean cost of one operation (µs) with tinybench, one request in flight. The etcd backend and raw etcd3
-are timed back to back in every round, in alternating order; the memory backend separately. The µs
-columns are the median round; the last column is the median of the per-round ratios (so both sides of
-each ratio saw the same background load). Raw etcd3 uses etcd3's
+Mean cost of one operation (µs) with tinybench, one request in flight. The three targets are timed back
+to back in every round, in rotating order. The µs columns are the median round; the ratio columns are the
+median of the per-round ratios (so both sides of each ratio saw the same background load). Raw etcd3 uses etcd3's
 generated gRPC clients (\`client.kv\`, \`client.leaseClient\`), its watch builder, and its \`client.lock()\`.
 
 ${table(['workload', 'memory µs', 'etcd backend µs', 'raw etcd3 µs', 'etcd backend ops/s', 'memory speed-up vs etcd backend', 'etcd backend vs raw etcd3'], compare)}
