@@ -73,30 +73,35 @@ function targets(rows: Row[], scale: ScalePoint[]): string[][] {
     ]);
   }
   const first = scale[0]!;
-  for (const order of ['sequential', 'scattered'] as const) {
+  const orders: [string, [string, (x: ScalePoint) => number][]][] = [
+    [
+      'sequential',
+      [
+        ['put', (x) => x.seqPutUs],
+        ['get', (x) => x.seqGetUs],
+        ['range 100', (x) => x.seqRangeUs],
+      ],
+    ],
+    [
+      'scattered',
+      [
+        ['put', (x) => x.putUs],
+        ['get', (x) => x.getUs],
+        ['range 100', (x) => x.rangeUs],
+      ],
+    ],
+  ];
+  for (const [order, ops] of orders) {
     for (const p of scale.slice(1)) {
       const bound = Math.log(p.keys) / Math.log(first.keys);
-      const pick = (x: ScalePoint) =>
-        order === 'sequential'
-          ? ([
-              ['put', x.seqPutUs],
-              ['get', x.seqGetUs],
-              ['range 100', x.seqRangeUs],
-            ] as const)
-          : ([
-              ['put', x.putUs],
-              ['get', x.getUs],
-              ['range 100', x.rangeUs],
-            ] as const);
-      const base = pick(first);
-      pick(p).forEach(([name, b], i) => {
-        const a = base[i]![1];
+      for (const [name, cost] of ops) {
+        const growth = cost(p) / cost(first);
         out.push([
           `memory ${name}, ${order} order: cost(${p.keys}) / cost(${first.keys}) ≤ log ratio ${bound.toFixed(2)}`,
-          times(b / a),
-          verdict(b / a <= bound),
+          times(growth),
+          verdict(growth <= bound),
         ]);
-      });
+      }
     }
   }
   return out;

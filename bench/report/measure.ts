@@ -69,12 +69,10 @@ export async function measure(
 }
 
 /**
- * How many times slower `a` is than `b`: the median of the per-round ratios when they were timed in the
- * same rounds (so both sides of each ratio saw the same background load), else the ratio of the medians.
+ * How many times slower `a` is than `b`: the median of the per-round ratios, so that both sides of each
+ * ratio saw the same background load.
  */
 export function slowdown(a: Timing, b: Timing): number {
-  // Timed in separate runs (different round counts): only the medians compare.
-  if (a.rounds.length !== b.rounds.length) return a.us / b.us;
   return median(roundRatios(a, b));
 }
 

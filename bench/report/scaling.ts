@@ -9,6 +9,7 @@
 import { ManualClock } from '../../src/clock/manual-clock.js';
 import { BTree } from '../../src/memory-backend/btree.js';
 import { MemoryBackend } from '../../src/memory-backend/index.js';
+import { compactEvery } from './compaction.js';
 import { type MeasureOptions, measure } from './measure.js';
 
 /** Figures at one store size. */
@@ -45,6 +46,35 @@ function heapUsed(): number | undefined {
   return process.memoryUsage().heapUsed;
 }
 
+/** Put, get and range-of-100 tasks on `backend` that step through its `keys` keys by `step` (ranges by `rangeStep`). */
+function walk(
+  backend: MemoryBackend,
+  keys: number,
+  step: number,
+  rangeStep: number,
+  compaction: () => Promise<void> | undefined,
+): Record<'put' | 'get' | 'range', () => Promise<unknown>> {
+  let p = 0;
+  let g = 0;
+  let r = 0;
+  return {
+    put: async () => {
+      const due = compaction();
+      if (due) await due;
+      p = (p + step) % keys;
+      return backend.put({ key: key16(p), value: VALUE });
+    },
+    get: () => {
+      g = (g + step) % keys;
+      return backend.range({ key: key16(g) });
+    },
+    range: () => {
+      r = (r + rangeStep) % (keys - 100);
+      return backend.range({ key: key16(r), rangeEnd: key16(r + 100) });
+    },
+  };
+}
+
 /** Measure one store of `keys` keys. */
 async function point(keys: number, options: MeasureOptions): Promise<ScalePoint> {
   const before = heapUsed();
@@ -57,34 +87,18 @@ async function point(keys: number, options: MeasureOptions): Promise<ScalePoint>
     floor.set(key16(i), VALUE);
     map.set(key16(i), VALUE);
   }
+  // A multiplicative stride visits keys in scattered order, so caches see the whole store; a stride of 1
+  // (range windows side by side) visits neighbours.
+  const compaction = compactEvery(backend);
+  const scattered = walk(backend, keys, 7919, 7919, compaction);
+  const sequential = walk(backend, keys, 1, 100, compaction);
   let f = 0;
   let fm = 0;
-  let sp = 0;
-  let sg = 0;
-  let sr = 0;
-  // A multiplicative stride visits keys in scattered order, so caches see the whole store.
-  let p = 0;
-  let g = 0;
-  let r = 0;
-  let writes = 0;
   const figures = await measure(
     {
-      put: async () => {
-        // Compacting every 100k writes keeps history bounded; its cost is part of the figure.
-        if (++writes % 100_000 === 0) {
-          await backend.compact({ revision: (await backend.status()).header.revision });
-        }
-        p = (p + 7919) % keys;
-        return backend.put({ key: key16(p), value: VALUE });
-      },
-      get: () => {
-        g = (g + 7919) % keys;
-        return backend.range({ key: key16(g) });
-      },
-      range: () => {
-        r = (r + 7919) % (keys - 100);
-        return backend.range({ key: key16(r), rangeEnd: key16(r + 100) });
-      },
+      put: scattered.put,
+      get: scattered.get,
+      range: scattered.range,
       'floor get': async () => {
         f = (f + 7919) % keys;
         return floor.get(key16(f));
@@ -93,21 +107,9 @@ async function point(keys: number, options: MeasureOptions): Promise<ScalePoint>
         fm = (fm + 7919) % keys;
         return map.get(key16(fm));
       },
-      'seq put': async () => {
-        if (++writes % 100_000 === 0) {
-          await backend.compact({ revision: (await backend.status()).header.revision });
-        }
-        sp = (sp + 1) % keys;
-        return backend.put({ key: key16(sp), value: VALUE });
-      },
-      'seq get': () => {
-        sg = (sg + 1) % keys;
-        return backend.range({ key: key16(sg) });
-      },
-      'seq range': () => {
-        sr = (sr + 100) % (keys - 100);
-        return backend.range({ key: key16(sr), rangeEnd: key16(sr + 100) });
-      },
+      'seq put': sequential.put,
+      'seq get': sequential.get,
+      'seq range': sequential.range,
     },
     options,
   );

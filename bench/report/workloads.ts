@@ -9,6 +9,7 @@ import { prefixEnd, toBytes } from '../../src/common/bytes.js';
 import type { KvBackend } from '../../src/interface/backend.js';
 import { Mutex } from '../../src/recipes/mutex.js';
 import { Session } from '../../src/recipes/session.js';
+import { compactEvery } from './compaction.js';
 
 /** Workload names, in table order. */
 export const WORKLOADS = [
@@ -91,18 +92,10 @@ export async function backendTasks(backend: KvBackend, prefix: string): Promise<
   const solo = new Mutex(sessions[0]!, `${prefix}/lock1`);
   const contenders = sessions.slice(1).map((s) => new Mutex(s, `${prefix}/lock8`));
   let n = 0;
-  // Compact after every 100k writes, as an application would: on the memory backend the history lives in
-  // this process's heap, and millions of kept versions would slow every later task (and etcd3's client) with
-  // GC work that a compacted store does not have. Checked at the start of a call, when the watcher has
-  // consumed every earlier event (so it is never compacted away); its cost is part of the figures.
-  let writes = 0;
-  const wrote = async (count: number): Promise<void> => {
-    if (writes >= 100_000) {
-      writes = 0;
-      await backend.compact({ revision: (await backend.status()).header.revision });
-    }
-    writes += count;
-  };
+  // Compact after every 100k writes, as an application would (the memory backend's history also slows
+  // etcd3's client in this process). Checked at the start of a call, before its writes, when the watcher has
+  // consumed every earlier event, so it is never compacted away.
+  const wrote = compactEvery(backend);
   const put = (key: string) => backend.put({ key, value: VALUE });
   const watchPut = () => put(`${watchPrefix}${n++ % 1024}`);
   const tasks: Record<Workload, () => Promise<unknown>> = {

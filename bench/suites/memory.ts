@@ -9,6 +9,7 @@ import { Bench } from 'tinybench';
 import { ManualClock } from '../../src/clock/manual-clock.js';
 import { MemoryBackend } from '../../src/memory-backend/index.js';
 import type { BenchOptions } from '../main.js';
+import { compactEvery } from '../report/compaction.js';
 
 /** Mean ops/s and mean latency (µs) of a finished task. */
 interface Figure {
@@ -89,17 +90,15 @@ async function opsVsFloor(time: number, rounds: number): Promise<void> {
   let m = 0;
   let g = 0;
   let h = 0;
+  const compaction = compactEvery(backend);
   const figures = await measure(
     {
       'floor put (async Map.set)': () => floorPut(key16(n++ % KEYS), VALUE_100),
       'floor get (async Map.get)': () => floorGet(key16(g++ % KEYS)),
       put: async () => {
-        // Compacting every 100k puts keeps history bounded; its cost is part of the figure.
-        if (++m % 100_000 === 0) {
-          const rev = (await backend.status()).header.revision;
-          await backend.compact({ revision: rev });
-        }
-        return backend.put({ key: key16(m % KEYS), value: VALUE_100 });
+        const due = compaction();
+        if (due) await due;
+        return backend.put({ key: key16(++m % KEYS), value: VALUE_100 });
       },
       'point get': () => backend.range({ key: key16(h++ % KEYS) }),
     },
@@ -159,16 +158,19 @@ async function putWithWatchers(time: number, rounds: number): Promise<void> {
   for (let i = 0; i < 10_000; i++) await it.next();
   let a = 0;
   let b = 0;
+  const compactPlain = compactEvery(plain);
+  const compactWatched = compactEvery(watched);
   const figures = await measure(
     {
       'put, no watchers': async () => {
-        if (++a % 100_000 === 0) await plain.compact({ revision: (await plain.status()).header.revision });
-        return plain.put({ key: key16(a % 1000), value: VALUE_100 });
+        const due = compactPlain();
+        if (due) await due;
+        return plain.put({ key: key16(++a % 1000), value: VALUE_100 });
       },
       'put, 10k watchers on other keys': async () => {
-        if (++b % 100_000 === 0)
-          await watched.compact({ revision: (await watched.status()).header.revision });
-        return watched.put({ key: key16(b % 1000), value: VALUE_100 });
+        const due = compactWatched();
+        if (due) await due;
+        return watched.put({ key: key16(++b % 1000), value: VALUE_100 });
       },
     },
     time,
