@@ -7,9 +7,8 @@
  */
 
 import * as fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EtcdError } from '../../src/interface/errors.js';
-import { type EtcdServer, startEtcd } from '../../src/testing/etcd-server.js';
 import { canonicalResponse, type ModelRequest, step } from '../../src/testing/model/index.js';
 import { type BadCase, badCase } from './harness/bad-inputs.js';
 import { fcParams, timeout } from './harness/budget.js';
@@ -22,21 +21,10 @@ import {
   type Subject,
   stepBoth,
 } from './harness/sequence.js';
-import { etcdSubject, memorySubject } from './harness/subjects.js';
+import { memorySubject, useEtcdSubject } from './harness/subjects.js';
 import { show } from './harness/translate.js';
 
-let server: EtcdServer;
-let etcd: Subject;
-
-beforeAll(async () => {
-  server = await startEtcd();
-  etcd = etcdSubject(server);
-}, 60_000);
-
-afterAll(async () => {
-  await etcd?.backend.close();
-  await server?.stop();
-}, 60_000);
+const env = useEtcdSubject();
 
 /** A few keys and a compaction: revision 5 in model terms, compact revision 3. */
 const SETUP: ModelRequest[] = [
@@ -148,7 +136,7 @@ describe('bad input fuzzing', () => {
       let sent = 0;
       await fc.assert(
         fc.asyncProperty(fc.array(badCase, { minLength: 1, maxLength: 12 }), async (cases) => {
-          sent += await runCases(etcd, cases);
+          sent += await runCases(env.subject, cases);
         }),
         fcParams(40),
       );

@@ -5,26 +5,13 @@
  */
 
 import * as fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { type EtcdServer, startEtcd } from '../../src/testing/etcd-server.js';
+import { describe, it } from 'vitest';
 import { fcParams, maxOps, timeout } from './harness/budget.js';
 import { runDifferential } from './harness/differential.js';
 import { sequence } from './harness/ops.js';
-import type { Subject } from './harness/sequence.js';
-import { etcdSubject, memorySubject, Tally } from './harness/subjects.js';
+import { memorySubject, Tally, useEtcdSubject } from './harness/subjects.js';
 
-let server: EtcdServer;
-let etcd: Subject;
-
-beforeAll(async () => {
-  server = await startEtcd();
-  etcd = etcdSubject(server);
-}, 60_000);
-
-afterAll(async () => {
-  await etcd?.backend.close();
-  await server?.stop();
-}, 60_000);
+const env = useEtcdSubject();
 
 describe('differential: memory vs etcd', () => {
   it(
@@ -34,12 +21,12 @@ describe('differential: memory vs etcd', () => {
       const etcdTally = new Tally();
       await fc.assert(
         fc.asyncProperty(sequence({ time: false, maxOps: maxOps(30) }), async (templates) => {
-          const memory = memorySubject(server.minLeaseTtl);
+          const memory = memorySubject(env.server.minLeaseTtl);
           try {
-            await runDifferential(memory, etcd, templates);
+            await runDifferential(memory, env.subject, templates);
           } finally {
             memTally.add(memory);
-            etcdTally.add(etcd);
+            etcdTally.add(env.subject);
             await memory.backend.close();
           }
         }),

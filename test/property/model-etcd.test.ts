@@ -6,26 +6,14 @@
  */
 
 import * as fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { type EtcdServer, startEtcd } from '../../src/testing/etcd-server.js';
+import { describe, it } from 'vitest';
 import { fcParams, maxOps, timeout } from './harness/budget.js';
 import { sequence, txnSequence } from './harness/ops.js';
 import { regressions } from './harness/regressions.js';
-import { runAgainstModel, type Subject } from './harness/sequence.js';
-import { etcdSubject, Tally } from './harness/subjects.js';
+import { runAgainstModel } from './harness/sequence.js';
+import { Tally, useEtcdSubject } from './harness/subjects.js';
 
-let server: EtcdServer;
-let subject: Subject;
-
-beforeAll(async () => {
-  server = await startEtcd();
-  subject = etcdSubject(server);
-}, 60_000);
-
-afterAll(async () => {
-  await subject?.backend.close();
-  await server?.stop();
-}, 60_000);
+const env = useEtcdSubject();
 
 describe('[etcd] model-based', () => {
   it(
@@ -35,9 +23,13 @@ describe('[etcd] model-based', () => {
       await fc.assert(
         fc.asyncProperty(sequence({ time: false, maxOps: maxOps(30) }), async (templates) => {
           try {
-            await runAgainstModel(subject, templates, { tag: 'etcd', watch: true, watchTimeoutMs: 5_000 });
+            await runAgainstModel(env.subject, templates, {
+              tag: 'etcd',
+              watch: true,
+              watchTimeoutMs: 5_000,
+            });
           } finally {
-            tally.add(subject);
+            tally.add(env.subject);
           }
         }),
         fcParams(60),
@@ -54,13 +46,13 @@ describe('[etcd] model-based', () => {
       await fc.assert(
         fc.asyncProperty(txnSequence(maxOps(15)), async (templates) => {
           try {
-            await runAgainstModel(subject, templates, {
+            await runAgainstModel(env.subject, templates, {
               tag: 'etcd-txn',
               watch: true,
               watchTimeoutMs: 5_000,
             });
           } finally {
-            tally.add(subject);
+            tally.add(env.subject);
           }
         }),
         fcParams(40),
@@ -72,7 +64,7 @@ describe('[etcd] model-based', () => {
 
   for (const r of regressions) {
     it(`regression: ${r.name}`, async () => {
-      await runAgainstModel(subject, r.sequence, { tag: 'etcd-reg', watch: true, watchTimeoutMs: 5_000 });
+      await runAgainstModel(env.subject, r.sequence, { tag: 'etcd-reg', watch: true, watchTimeoutMs: 5_000 });
     });
   }
 });

@@ -1,9 +1,10 @@
 /** The two backends as property-test subjects: memory on a ManualClock, and a real etcd (started per file). */
 
+import { afterAll, beforeAll } from 'vitest';
 import { ManualClock } from '../../../src/clock/index.js';
 import { EtcdBackend } from '../../../src/etcd-backend/index.js';
 import { MemoryBackend } from '../../../src/memory-backend/index.js';
-import type { EtcdServer } from '../../../src/testing/etcd-server.js';
+import { type EtcdServer, startEtcd } from '../../../src/testing/etcd-server.js';
 import type { Subject } from './sequence.js';
 
 /** A fresh memory backend (fresh store, so revisions start at 1 and the model needs no offset). */
@@ -34,6 +35,23 @@ export function etcdSubject(server: EtcdServer): Subject {
     skippedCrashInputs: 0,
     operations: 0,
   };
+}
+
+/**
+ * A real etcd and its subject for the whole test file: started before the first test, closed and stopped
+ * by PID after the last. Read `env.server` / `env.subject` inside tests.
+ */
+export function useEtcdSubject(): { readonly server: EtcdServer; readonly subject: Subject } {
+  const env = {} as { server: EtcdServer; subject: Subject };
+  beforeAll(async () => {
+    env.server = await startEtcd();
+    env.subject = etcdSubject(env.server);
+  }, 60_000);
+  afterAll(async () => {
+    await env.subject?.backend.close();
+    await env.server?.stop();
+  }, 60_000);
+  return env;
 }
 
 /** Totals over many subjects, printed after a property test (figures for the report). */
