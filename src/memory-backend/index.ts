@@ -1,4 +1,8 @@
-/** The in-memory etcd: `MemoryBackend` implements {@link KvBackend} with etcd v3's semantics. */
+/**
+ * The in-memory etcd: a {@link MemoryStore} holds the state, and each {@link MemoryBackend} is a client of
+ * it implementing {@link KvBackend} with etcd v3's semantics. `new MemoryBackend()` makes a store of its own.
+ */
 
-export { MEMORY_ETCD_VERSION, MemoryBackend } from './memory-backend.js';
-export type { MemoryBackendOptions } from './options.js';
+export { MemoryBackend } from './memory-backend.js';
+export type { MemoryBackendOptions, MemoryStoreOptions } from './options.js';
+export { MEMORY_ETCD_VERSION, MemoryStore } from './store.js';

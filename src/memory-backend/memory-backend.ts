@@ -1,25 +1,13 @@
 /**
- * The memory backend: an exact single-member etcd in memory. One writer applies every request to a
- * copy-on-write view and commits it only when the whole request succeeded; watchers and leases hang off
- * the committed state.
+ * A client of the memory store. It owns what belongs to one connection — its watch streams — and
+ * passes every request to the store it is connected to. `new MemoryBackend()` makes a store of its own
+ * and closes it with the client; `store.connect()` gives one more client of a shared store.
  */
 
-import { realClock } from '../clock/real-clock.js';
-import { boolArg, intArg, leaseArg, requestArg } from '../common/validate.js';
 import { watcherOnStream } from '../common/watcher.js';
 import type { CallOptions, KvBackend } from '../interface/backend.js';
 import type { Clock } from '../interface/clock.js';
-import {
-  AbortError,
-  ClosedError,
-  CompactedError,
-  EmptyKeyError,
-  FutureRevisionError,
-  InvalidArgumentError,
-  LeaseNotFoundError,
-  RequestTooLargeError,
-  WatchCanceledError,
-} from '../interface/errors.js';
+import { AbortError, ClosedError, InvalidArgumentError, WatchCanceledError } from '../interface/errors.js';
 import type {
   CompactionRequest,
   CompactionResponse,
@@ -29,7 +17,6 @@ import type {
   PutResponse,
   RangeRequest,
   RangeResponse,
-  ResponseHeader,
   StatusResponse,
   TxnRequest,
   TxnResponse,
@@ -46,181 +33,85 @@ import type {
   LeaseTimeToLiveResponse,
 } from '../interface/lease.js';
 import type { WatchCreateRequest, Watcher, WatchOptions, WatchStream } from '../interface/watch.js';
-import {
-  type ApplyContext,
-  applyDelete,
-  applyPut,
-  checkTakenPath,
-  choosePath,
-  execTxn,
-  readRange,
-} from './apply.js';
-import type { KeyRev } from './key-rev.js';
-import { storeString, toBytesOut } from './keys.js';
-import { type Lease, Lessor } from './lessor.js';
-import { MvccStore } from './mvcc-store.js';
 import type { MemoryBackendOptions } from './options.js';
-import { randomSeed } from './prng.js';
-import { checkDelete, checkPut, checkTxn, parseDelete, parsePut, parseRange, parseTxn } from './request.js';
-import { raftRequestSize } from './request-size.js';
-import { checkDuplicates } from './txn-duplicates.js';
-import { WatchHub } from './watch-hub.js';
-import { MemoryWatchStream, type StreamHost } from './watch-stream.js';
-import { WriteView } from './write-view.js';
+import { MemoryStore } from './store.js';
+import type { MemoryWatchStream } from './watch-stream.js';
 
-/** The etcd version the memory backend mirrors (reported by Status). */
-export const MEMORY_ETCD_VERSION = '3.6.0';
+/** The store options, which `store` excludes. */
+const STORE_OPTIONS = [
+  'clock',
+  'minLeaseTtl',
+  'maxTxnOps',
+  'maxRequestBytes',
+  'seed',
+  'progressNotifyIntervalMs',
+] as const;
 
-const CLUSTER_ID = 0x1000n;
-const MEMBER_ID = 0x2000n;
-const RAFT_TERM = 2;
-
-/** A positive integer option, or its default. */
-function positiveOption(name: string, value: unknown, fallback: number): number {
-  const n = intArg(name, value, fallback);
-  if (n < 1) throw new InvalidArgumentError(`${name} must be at least 1, received ${n}`);
-  return n;
-}
-
-/** An integer number or a bigint (the PRNG seed). */
-function intOrBigint(name: string, value: unknown): number | bigint {
-  return typeof value === 'bigint' ? value : intArg(name, value);
-}
-
-/** True for a Range of one key at the current revision with no options (an object with only `key`). */
-function isPlainGet(r: RangeRequest): boolean {
-  return (
-    typeof r === 'object' &&
-    r !== null &&
-    r.rangeEnd === undefined &&
-    r.revision === undefined &&
-    r.limit === undefined &&
-    r.sortOrder === undefined &&
-    r.sortTarget === undefined &&
-    r.keysOnly === undefined &&
-    r.countOnly === undefined &&
-    r.serializable === undefined &&
-    r.minModRevision === undefined &&
-    r.maxModRevision === undefined &&
-    r.minCreateRevision === undefined &&
-    r.maxCreateRevision === undefined
-  );
+/** The store a client connects to: the given one, or a new one it owns. */
+function storeFor(options: MemoryBackendOptions): { store: MemoryStore; owned: boolean } {
+  if (options.store === undefined) return { store: new MemoryStore(options), owned: true };
+  if (!(options.store instanceof MemoryStore)) {
+    throw new InvalidArgumentError(`store must be a MemoryStore, received ${String(options.store)}`);
+  }
+  const given = STORE_OPTIONS.filter((name) => options[name] !== undefined);
+  if (given.length > 0) {
+    throw new InvalidArgumentError(
+      `store options (${given.join(', ')}) belong to new MemoryStore(), not to a client of an existing store`,
+    );
+  }
+  return { store: options.store, owned: false };
 }
 
 /** An in-memory etcd implementing {@link KvBackend}: MVCC, txns, leases and watches on an injectable clock. */
 export class MemoryBackend implements KvBackend {
   readonly clock: Clock;
-  readonly #store = new MvccStore();
-  readonly #hub = new WatchHub();
-  readonly #lessor: Lessor;
+  /** The store this client reads and writes; shared with its other clients. */
+  readonly store: MemoryStore;
+  /** True when this client created its store, and closes it on close(). */
+  readonly #ownsStore: boolean;
   /** Open streams, each with what undoes its abort listener. */
   readonly #streams = new Map<MemoryWatchStream, () => void>();
-  readonly #maxTxnOps: number;
-  readonly #maxRequestBytes: number;
-  readonly #ctx: ApplyContext;
-  readonly #host: StreamHost;
   #closed = false;
 
   constructor(options: MemoryBackendOptions = {}) {
-    this.clock = options.clock ?? realClock;
-    this.#maxTxnOps = positiveOption('maxTxnOps', options.maxTxnOps, 128);
-    this.#maxRequestBytes = positiveOption('maxRequestBytes', options.maxRequestBytes, 1_572_864);
-    const minLeaseTtl = positiveOption('minLeaseTtl', options.minLeaseTtl, 2);
-    const progressIntervalMs = positiveOption(
-      'progressNotifyIntervalMs',
-      options.progressNotifyIntervalMs,
-      600_000,
-    );
-    const seed = options.seed === undefined ? randomSeed() : BigInt(intOrBigint('seed', options.seed));
-    this.#lessor = new Lessor(this.clock, minLeaseTtl, seed, (lease) => this.#deleteLeaseKeys(lease));
-    const header = (revision: number): ResponseHeader => ({
-      revision,
-      clusterId: CLUSTER_ID,
-      memberId: MEMBER_ID,
-      raftTerm: RAFT_TERM,
-    });
-    this.#ctx = { store: this.#store, lessor: this.#lessor, header };
-    this.#host = {
-      store: this.#store,
-      hub: this.#hub,
-      clock: this.clock,
-      progressIntervalMs,
-      header,
-      detach: (stream) => {
-        const cleanup = this.#streams.get(stream);
-        this.#streams.delete(stream);
-        cleanup?.();
-      },
-    };
+    const { store, owned } = storeFor(options);
+    this.store = store;
+    this.#ownsStore = owned;
+    this.clock = store.clock;
+    store.attach(this);
   }
 
   async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
     this.#enter(options);
-    if (isPlainGet(request)) return this.#get(storeString('key', request.key));
-    return readRange(this.#ctx, parseRange(request));
-  }
-
-  /** The current value of one key: the common Range, without the general machinery. */
-  #get(key: string): RangeResponse {
-    if (key === '') throw new EmptyKeyError();
-    const header = this.#ctx.header(this.#store.rev);
-    const r = this.#store.get(key, this.#store.rev);
-    if (r === undefined) return { header, kvs: [], more: false, count: 0 };
-    return { header, kvs: [r.toKeyValue()], more: false, count: 1 };
+    return this.store.range(request);
   }
 
   async put(request: PutRequest, options?: CallOptions): Promise<PutResponse> {
     this.#enter(options);
-    const p = parsePut(request);
-    checkPut(p);
-    this.#checkSize(p.size);
-    const view = new WriteView(this.#store);
-    const response = applyPut(this.#ctx, view, p);
-    this.#commit(view);
-    return response;
+    return this.store.put(request);
   }
 
   async deleteRange(request: DeleteRangeRequest, options?: CallOptions): Promise<DeleteRangeResponse> {
     this.#enter(options);
-    const d = parseDelete(request);
-    checkDelete(d);
-    this.#checkSize(d.size);
-    const view = new WriteView(this.#store);
-    const response = applyDelete(this.#ctx, view, d);
-    this.#commit(view);
-    return response;
+    return this.store.deleteRange(request);
   }
 
   async txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse> {
     this.#enter(options);
-    const t = parseTxn(request);
-    checkTxn(t, this.#maxTxnOps);
-    checkDuplicates(t.success);
-    checkDuplicates(t.failure);
-    // Ranges and read-only txns are not raft requests in etcd, so only writes meet the size limit.
-    if (t.writes) this.#checkSize(t.size);
-    const path = choosePath(this.#store, t);
-    checkTakenPath(this.#ctx, t, path, t.writes);
-    const view = t.writes ? new WriteView(this.#store) : undefined;
-    const response = execTxn(this.#ctx, view, t, path);
-    if (view !== undefined) this.#commit(view);
-    response.header = this.#ctx.header(this.#store.rev);
-    return response;
+    return this.store.txn(request);
   }
 
   async compact(request: CompactionRequest, options?: CallOptions): Promise<CompactionResponse> {
     this.#enter(options);
-    const r = requestArg('compaction request', request);
-    const revision = intArg('revision', r.revision);
-    boolArg('physical', r.physical);
-    if (revision <= this.#store.compactRev) throw new CompactedError();
-    if (revision > this.#store.rev) throw new FutureRevisionError();
-    this.#store.compact(revision);
-    return { header: this.#ctx.header(this.#store.rev) };
+    return this.store.compact(request);
   }
 
   watchStream(options?: WatchOptions): WatchStream {
-    const stream = new MemoryWatchStream(this.#host);
+    const stream = this.store.openWatchStream((s) => {
+      const cleanup = this.#streams.get(s);
+      this.#streams.delete(s);
+      cleanup?.();
+    });
     if (this.#closed) {
       stream.fail(new ClosedError());
       return stream;
@@ -242,20 +133,12 @@ export class MemoryBackend implements KvBackend {
 
   async leaseGrant(request: LeaseGrantRequest, options?: CallOptions): Promise<LeaseGrantResponse> {
     this.#enter(options);
-    const r = requestArg('lease grant request', request);
-    const ttl = intArg('ttl', r.ttl);
-    const id = leaseArg('id', r.id);
-    const lease = this.#lessor.grant(ttl, id);
-    return { header: this.#ctx.header(this.#store.rev), id: lease.id, ttl: lease.ttl };
+    return this.store.leaseGrant(request);
   }
 
   async leaseRevoke(request: LeaseRevokeRequest, options?: CallOptions): Promise<LeaseRevokeResponse> {
     this.#enter(options);
-    const id = leaseArg('id', requestArg('lease revoke request', request).id);
-    const lease = this.#lessor.remove(id);
-    if (lease === undefined) throw new LeaseNotFoundError();
-    this.#deleteLeaseKeys(lease);
-    return { header: this.#ctx.header(this.#store.rev) };
+    return this.store.leaseRevoke(request);
   }
 
   async leaseKeepAlive(
@@ -263,10 +146,7 @@ export class MemoryBackend implements KvBackend {
     options?: CallOptions,
   ): Promise<LeaseKeepAliveResponse> {
     this.#enter(options);
-    const id = leaseArg('id', requestArg('lease keepalive request', request).id);
-    const revision = this.#store.rev;
-    const lease = this.#lessor.renew(id);
-    return { header: this.#ctx.header(revision), id, ttl: lease === undefined ? 0 : lease.ttl };
+    return this.store.leaseKeepAlive(request);
   }
 
   async leaseTimeToLive(
@@ -274,85 +154,41 @@ export class MemoryBackend implements KvBackend {
     options?: CallOptions,
   ): Promise<LeaseTimeToLiveResponse> {
     this.#enter(options);
-    const r = requestArg('lease time-to-live request', request);
-    const id = leaseArg('id', r.id);
-    const withKeys = boolArg('keys', r.keys);
-    const header = this.#ctx.header(this.#store.rev);
-    const lease = this.#lessor.get(id);
-    if (lease === undefined) return { header, id, ttl: -1, grantedTtl: 0, keys: [] };
-    return {
-      header,
-      id,
-      ttl: this.#lessor.remaining(lease),
-      grantedTtl: lease.ttl,
-      keys: withKeys ? [...lease.keys].map(toBytesOut) : [],
-    };
+    return this.store.leaseTimeToLive(request);
   }
 
   async leaseLeases(options?: CallOptions): Promise<LeaseLeasesResponse> {
     this.#enter(options);
-    const leases = [...this.#lessor.all()].map((l) => ({ id: l.id }));
-    return { header: this.#ctx.header(this.#store.rev), leases };
+    return this.store.leaseLeases();
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
     this.#enter(options);
-    return {
-      header: this.#ctx.header(this.#store.rev),
-      version: MEMORY_ETCD_VERSION,
-      dbSize: this.#store.bytes,
-      leader: MEMBER_ID,
-      raftIndex: this.#store.rev,
-      raftTerm: RAFT_TERM,
-    };
+    return this.store.status();
   }
 
+  /** Watch streams open on this client. */
+  get streamCount(): number {
+    return this.#streams.size;
+  }
+
+  /** End this client's watch streams (WatchCanceledError); close the store too if this client made it. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#lessor.close();
     for (const stream of [...this.#streams.keys()]) stream.fail(new WatchCanceledError());
     this.#streams.clear();
+    this.store.detach(this);
+    if (this.#ownsStore) await this.store.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
-  /** Common entry: closed and aborted checks, then expiry of leases past their deadline. */
+  /** Common entry: closed and aborted checks. */
   #enter(options: CallOptions | undefined): void {
     if (this.#closed) throw new ClosedError();
     if (options?.signal?.aborted) throw new AbortError();
-    this.#lessor.expireDue();
-  }
-
-  #checkSize(innerSize: number): void {
-    if (raftRequestSize(innerSize) > this.#maxRequestBytes) throw new RequestTooLargeError();
-  }
-
-  /** Make a view's changes the committed state: store, lease attachments, then watchers. */
-  #commit(view: WriteView): void {
-    const changes = view.changes;
-    if (changes.length === 0) return;
-    const firstPos = this.#store.commit(changes);
-    for (const c of changes) this.#attach(c);
-    this.#hub.notify(changes, firstPos);
-  }
-
-  /** Move a key's lease attachment: a put detaches the old lease and attaches its own; a delete detaches. */
-  #attach(c: KeyRev): void {
-    const prev = c.prev;
-    if (prev !== undefined && prev.create !== 0 && prev.lease !== 0n) {
-      this.#lessor.get(prev.lease)?.keys.delete(c.key);
-    }
-    if (c.create !== 0 && c.lease !== 0n) this.#lessor.get(c.lease)?.keys.add(c.key);
-  }
-
-  /** Delete a revoked or expired lease's keys at one revision, in key order. */
-  #deleteLeaseKeys(lease: Lease): void {
-    if (lease.keys.size === 0) return;
-    const view = new WriteView(this.#store);
-    for (const key of [...lease.keys].sort()) view.delete({ start: key, end: undefined });
-    this.#commit(view);
   }
 }

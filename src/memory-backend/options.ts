@@ -1,9 +1,10 @@
-/** Options of the memory backend. */
+/** Options of the memory store and its clients. */
 
 import type { Clock } from '../interface/clock.js';
+import type { MemoryStore } from './store.js';
 
-/** Options for {@link MemoryBackend}. */
-export interface MemoryBackendOptions {
+/** Options for a {@link MemoryStore}: the state and the limits every client of it shares. */
+export interface MemoryStoreOptions {
   /** The clock leases and progress notifications run on (default: the real clock). */
   clock?: Clock;
   /**
@@ -19,4 +20,16 @@ export interface MemoryBackendOptions {
   seed?: number | bigint;
   /** Interval of watch progress notifications in ms (etcd: 10 minutes). */
   progressNotifyIntervalMs?: number;
+}
+
+/**
+ * Options for {@link MemoryBackend}: either the options of a store of its own (the common case: one
+ * client, one store, closed together), or `store` to become one more client of an existing store.
+ */
+export interface MemoryBackendOptions extends MemoryStoreOptions {
+  /**
+   * Connect to this store instead of creating one; same as `store.connect()`. Store options are then
+   * not allowed (they belong to the store), and closing this client leaves the store open.
+   */
+  store?: MemoryStore;
 }

@@ -24,6 +24,8 @@ export interface StreamHost {
   /** Interval of progress notifications for watchers that ask for them (etcd: 10 min). */
   readonly progressIntervalMs: number;
   header(revision: number): ResponseHeader;
+  /** Watchers were added (+n) or removed (−n), for the store's count. */
+  watchersChanged(delta: number): void;
   /** The stream has closed. */
   detach(stream: MemoryWatchStream): void;
 }
@@ -140,6 +142,7 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
     );
     this.#watchers.set(id, w);
     this.#host.hub.add(w);
+    this.#host.watchersChanged(1);
     this.#reply({ ...this.#empty(store.rev, id), created: true });
     if (startRev <= store.rev) {
       // Catch up from history: everything logged so far may concern it.
@@ -218,6 +221,7 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
     this.#closed = true;
     this.#error = error;
     for (const w of this.#watchers.values()) this.#host.hub.remove(w);
+    this.#host.watchersChanged(-this.#watchers.size);
     this.#watchers.clear();
     this.#behind.clear();
     this.#replies = [];
@@ -243,6 +247,7 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
 
   #remove(w: StreamWatcher): void {
     this.#watchers.delete(w.id);
+    this.#host.watchersChanged(-1);
     this.#behind.delete(w);
     this.#host.hub.remove(w);
     if (this.#progressTimer !== undefined && ![...this.#watchers.values()].some((x) => x.progressNotify)) {

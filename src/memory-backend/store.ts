@@ -1,0 +1,400 @@
+/**
+ * The memory store: an exact single-member etcd in memory, shared by any number of clients. One writer
+ * applies every request to a copy-on-write view and commits it only when the whole request succeeded;
+ * watchers and leases hang off the committed state. Clients ({@link MemoryBackend}) hold what belongs to
+ * one connection — its watch streams — so that closing a client never touches another's.
+ */
+
+import { realClock } from '../clock/real-clock.js';
+import { boolArg, intArg, leaseArg, requestArg } from '../common/validate.js';
+import type { Clock } from '../interface/clock.js';
+import {
+  ClosedError,
+  CompactedError,
+  EmptyKeyError,
+  FutureRevisionError,
+  InvalidArgumentError,
+  LeaseNotFoundError,
+  RequestTooLargeError,
+} from '../interface/errors.js';
+import type {
+  CompactionRequest,
+  CompactionResponse,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  ResponseHeader,
+  StatusResponse,
+  TxnRequest,
+  TxnResponse,
+} from '../interface/kv.js';
+import type {
+  LeaseGrantRequest,
+  LeaseGrantResponse,
+  LeaseKeepAliveRequest,
+  LeaseKeepAliveResponse,
+  LeaseLeasesResponse,
+  LeaseRevokeRequest,
+  LeaseRevokeResponse,
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
+} from '../interface/lease.js';
+import {
+  type ApplyContext,
+  applyDelete,
+  applyPut,
+  checkTakenPath,
+  choosePath,
+  execTxn,
+  readRange,
+} from './apply.js';
+import type { KeyRev } from './key-rev.js';
+import { storeString, toBytesOut } from './keys.js';
+import { type Lease, Lessor } from './lessor.js';
+import { MemoryBackend } from './memory-backend.js';
+import { MvccStore } from './mvcc-store.js';
+import type { MemoryStoreOptions } from './options.js';
+import { randomSeed } from './prng.js';
+import { checkDelete, checkPut, checkTxn, parseDelete, parsePut, parseRange, parseTxn } from './request.js';
+import { raftRequestSize } from './request-size.js';
+import { checkDuplicates } from './txn-duplicates.js';
+import { WatchHub } from './watch-hub.js';
+import { MemoryWatchStream, type StreamHost } from './watch-stream.js';
+import { WriteView } from './write-view.js';
+
+/** The etcd version the memory backend mirrors (reported by Status). */
+export const MEMORY_ETCD_VERSION = '3.6.0';
+
+/** A positive integer option, or its default. */
+function positiveOption(name: string, value: unknown, fallback: number): number {
+  const n = intArg(name, value, fallback);
+  if (n < 1) throw new InvalidArgumentError(`${name} must be at least 1, received ${n}`);
+  return n;
+}
+
+/** An integer number or a bigint (the PRNG seed). */
+function intOrBigint(name: string, value: unknown): number | bigint {
+  return typeof value === 'bigint' ? value : intArg(name, value);
+}
+
+/** True for a Range of one key at the current revision with no options (an object with only `key`). */
+function isPlainGet(r: RangeRequest): boolean {
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    r.rangeEnd === undefined &&
+    r.revision === undefined &&
+    r.limit === undefined &&
+    r.sortOrder === undefined &&
+    r.sortTarget === undefined &&
+    r.keysOnly === undefined &&
+    r.countOnly === undefined &&
+    r.serializable === undefined &&
+    r.minModRevision === undefined &&
+    r.maxModRevision === undefined &&
+    r.minCreateRevision === undefined &&
+    r.maxCreateRevision === undefined
+  );
+}
+
+/**
+ * An in-memory etcd's state — revisioned keyspace, leases, watch hub, clock — that any number of
+ * {@link MemoryBackend} clients share: `const store = new MemoryStore({ clock }); const a = store.connect();`.
+ * Its methods apply one request each, synchronously, with etcd's validation and errors; clients call them.
+ */
+export class MemoryStore implements AsyncDisposable {
+  /** The clock leases and progress notifications run on. */
+  readonly clock: Clock;
+  /** The cluster ID in every response header (a constant, as for a single member). */
+  readonly clusterId = 0x1000n;
+  /** This member's ID, also the leader's. */
+  readonly memberId = 0x2000n;
+  /** The raft term in every response header. */
+  readonly raftTerm = 2;
+  readonly #mvcc = new MvccStore();
+  readonly #hub = new WatchHub();
+  readonly #lessor: Lessor;
+  readonly #clients = new Set<MemoryBackend>();
+  readonly #maxTxnOps: number;
+  readonly #maxRequestBytes: number;
+  readonly #progressIntervalMs: number;
+  readonly #ctx: ApplyContext;
+  #watchers = 0;
+  #closed = false;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.clock = options.clock ?? realClock;
+    this.#maxTxnOps = positiveOption('maxTxnOps', options.maxTxnOps, 128);
+    this.#maxRequestBytes = positiveOption('maxRequestBytes', options.maxRequestBytes, 1_572_864);
+    const minLeaseTtl = positiveOption('minLeaseTtl', options.minLeaseTtl, 2);
+    this.#progressIntervalMs = positiveOption(
+      'progressNotifyIntervalMs',
+      options.progressNotifyIntervalMs,
+      600_000,
+    );
+    const seed = options.seed === undefined ? randomSeed() : BigInt(intOrBigint('seed', options.seed));
+    this.#lessor = new Lessor(this.clock, minLeaseTtl, seed, (lease) => this.#deleteLeaseKeys(lease));
+    this.#ctx = { store: this.#mvcc, lessor: this.#lessor, header: (revision) => this.header(revision) };
+  }
+
+  /** A new client of this store. Closing it closes its watch streams and leaves the store open. */
+  connect(): MemoryBackend {
+    return new MemoryBackend({ store: this });
+  }
+
+  /** The current revision. */
+  get revision(): number {
+    return this.#mvcc.rev;
+  }
+
+  /** The compact revision; −1 before the first compaction. */
+  get compactRevision(): number {
+    return this.#mvcc.compactRev;
+  }
+
+  /** Open clients. */
+  get clientCount(): number {
+    return this.#clients.size;
+  }
+
+  /** Watchers open on every client's streams. */
+  get watcherCount(): number {
+    return this.#watchers;
+  }
+
+  /** Live leases. */
+  get leaseCount(): number {
+    let n = 0;
+    for (const _ of this.#lessor.all()) n++;
+    return n;
+  }
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** A response header at `revision`, as this single member fills it in. */
+  header(revision: number): ResponseHeader {
+    return { revision, clusterId: this.clusterId, memberId: this.memberId, raftTerm: this.raftTerm };
+  }
+
+  /** KV.Range. */
+  range(request: RangeRequest): RangeResponse {
+    this.#enter();
+    if (isPlainGet(request)) return this.#get(storeString('key', request.key));
+    return readRange(this.#ctx, parseRange(request));
+  }
+
+  /** The current value of one key: the common Range, without the general machinery. */
+  #get(key: string): RangeResponse {
+    if (key === '') throw new EmptyKeyError();
+    const header = this.header(this.#mvcc.rev);
+    const r = this.#mvcc.get(key, this.#mvcc.rev);
+    if (r === undefined) return { header, kvs: [], more: false, count: 0 };
+    return { header, kvs: [r.toKeyValue()], more: false, count: 1 };
+  }
+
+  /** KV.Put. */
+  put(request: PutRequest): PutResponse {
+    this.#enter();
+    const p = parsePut(request);
+    checkPut(p);
+    this.#checkSize(p.size);
+    const view = new WriteView(this.#mvcc);
+    const response = applyPut(this.#ctx, view, p);
+    this.#commit(view);
+    return response;
+  }
+
+  /** KV.DeleteRange. */
+  deleteRange(request: DeleteRangeRequest): DeleteRangeResponse {
+    this.#enter();
+    const d = parseDelete(request);
+    checkDelete(d);
+    this.#checkSize(d.size);
+    const view = new WriteView(this.#mvcc);
+    const response = applyDelete(this.#ctx, view, d);
+    this.#commit(view);
+    return response;
+  }
+
+  /** KV.Txn. */
+  txn(request: TxnRequest): TxnResponse {
+    this.#enter();
+    const t = parseTxn(request);
+    checkTxn(t, this.#maxTxnOps);
+    checkDuplicates(t.success);
+    checkDuplicates(t.failure);
+    // Ranges and read-only txns are not raft requests in etcd, so only writes meet the size limit.
+    if (t.writes) this.#checkSize(t.size);
+    const path = choosePath(this.#mvcc, t);
+    checkTakenPath(this.#ctx, t, path, t.writes);
+    const view = t.writes ? new WriteView(this.#mvcc) : undefined;
+    const response = execTxn(this.#ctx, view, t, path);
+    if (view !== undefined) this.#commit(view);
+    response.header = this.header(this.#mvcc.rev);
+    return response;
+  }
+
+  /** KV.Compact. */
+  compact(request: CompactionRequest): CompactionResponse {
+    this.#enter();
+    const r = requestArg('compaction request', request);
+    const revision = intArg('revision', r.revision);
+    boolArg('physical', r.physical);
+    if (revision <= this.#mvcc.compactRev) throw new CompactedError();
+    if (revision > this.#mvcc.rev) throw new FutureRevisionError();
+    this.#mvcc.compact(revision);
+    return { header: this.header(this.#mvcc.rev) };
+  }
+
+  /** Lease.LeaseGrant. */
+  leaseGrant(request: LeaseGrantRequest): LeaseGrantResponse {
+    this.#enter();
+    const r = requestArg('lease grant request', request);
+    const ttl = intArg('ttl', r.ttl);
+    const id = leaseArg('id', r.id);
+    const lease = this.#lessor.grant(ttl, id);
+    return { header: this.header(this.#mvcc.rev), id: lease.id, ttl: lease.ttl };
+  }
+
+  /** Lease.LeaseRevoke. */
+  leaseRevoke(request: LeaseRevokeRequest): LeaseRevokeResponse {
+    this.#enter();
+    const id = leaseArg('id', requestArg('lease revoke request', request).id);
+    const lease = this.#lessor.remove(id);
+    if (lease === undefined) throw new LeaseNotFoundError();
+    this.#deleteLeaseKeys(lease);
+    return { header: this.header(this.#mvcc.rev) };
+  }
+
+  /** One renewal of Lease.LeaseKeepAlive; ttl 0 for an unknown lease. */
+  leaseKeepAlive(request: LeaseKeepAliveRequest): LeaseKeepAliveResponse {
+    this.#enter();
+    const id = leaseArg('id', requestArg('lease keepalive request', request).id);
+    const revision = this.#mvcc.rev;
+    const lease = this.#lessor.renew(id);
+    return { header: this.header(revision), id, ttl: lease === undefined ? 0 : lease.ttl };
+  }
+
+  /** Lease.LeaseTimeToLive. */
+  leaseTimeToLive(request: LeaseTimeToLiveRequest): LeaseTimeToLiveResponse {
+    this.#enter();
+    const r = requestArg('lease time-to-live request', request);
+    const id = leaseArg('id', r.id);
+    const withKeys = boolArg('keys', r.keys);
+    const header = this.header(this.#mvcc.rev);
+    const lease = this.#lessor.get(id);
+    if (lease === undefined) return { header, id, ttl: -1, grantedTtl: 0, keys: [] };
+    return {
+      header,
+      id,
+      ttl: this.#lessor.remaining(lease),
+      grantedTtl: lease.ttl,
+      keys: withKeys ? [...lease.keys].map(toBytesOut) : [],
+    };
+  }
+
+  /** Lease.LeaseLeases. */
+  leaseLeases(): LeaseLeasesResponse {
+    this.#enter();
+    const leases = [...this.#lessor.all()].map((l) => ({ id: l.id }));
+    return { header: this.header(this.#mvcc.rev), leases };
+  }
+
+  /** Maintenance.Status. */
+  status(): StatusResponse {
+    this.#enter();
+    return {
+      header: this.header(this.#mvcc.rev),
+      version: MEMORY_ETCD_VERSION,
+      dbSize: this.#mvcc.bytes,
+      leader: this.memberId,
+      raftIndex: this.#mvcc.rev,
+      raftTerm: this.raftTerm,
+    };
+  }
+
+  /**
+   * A new watch stream on this store; `detach` runs once when it closes. Used by clients, which own
+   * their streams.
+   */
+  openWatchStream(detach: (stream: MemoryWatchStream) => void): MemoryWatchStream {
+    const host: StreamHost = {
+      store: this.#mvcc,
+      hub: this.#hub,
+      clock: this.clock,
+      progressIntervalMs: this.#progressIntervalMs,
+      header: (revision) => this.header(revision),
+      watchersChanged: (delta) => {
+        this.#watchers += delta;
+      },
+      detach,
+    };
+    return new MemoryWatchStream(host);
+  }
+
+  /** Close every client (their streams end with WatchCanceledError) and stop the lease timer. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#lessor.close();
+    for (const client of [...this.#clients]) await client.close();
+    this.#clients.clear();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Register a client (called by its constructor). */
+  attach(client: MemoryBackend): void {
+    if (this.#closed) throw new ClosedError('memory store is closed');
+    this.#clients.add(client);
+  }
+
+  /** Forget a closed client. */
+  detach(client: MemoryBackend): void {
+    this.#clients.delete(client);
+  }
+
+  /** Common entry: the closed check, then expiry of leases past their deadline. */
+  #enter(): void {
+    if (this.#closed) throw new ClosedError('memory store is closed');
+    this.#lessor.expireDue();
+  }
+
+  #checkSize(innerSize: number): void {
+    if (raftRequestSize(innerSize) > this.#maxRequestBytes) throw new RequestTooLargeError();
+  }
+
+  /** Make a view's changes the committed state: store, lease attachments, then watchers. */
+  #commit(view: WriteView): void {
+    const changes = view.changes;
+    if (changes.length === 0) return;
+    const firstPos = this.#mvcc.commit(changes);
+    for (const c of changes) this.#attach(c);
+    this.#hub.notify(changes, firstPos);
+  }
+
+  /** Move a key's lease attachment: a put detaches the old lease and attaches its own; a delete detaches. */
+  #attach(c: KeyRev): void {
+    const prev = c.prev;
+    if (prev !== undefined && prev.create !== 0 && prev.lease !== 0n) {
+      this.#lessor.get(prev.lease)?.keys.delete(c.key);
+    }
+    if (c.create !== 0 && c.lease !== 0n) this.#lessor.get(c.lease)?.keys.add(c.key);
+  }
+
+  /** Delete a revoked or expired lease's keys at one revision, in key order. */
+  #deleteLeaseKeys(lease: Lease): void {
+    if (lease.keys.size === 0) return;
+    const view = new WriteView(this.#mvcc);
+    for (const key of [...lease.keys].sort()) view.delete({ start: key, end: undefined });
+    this.#commit(view);
+  }
+}
