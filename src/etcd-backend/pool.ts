@@ -23,7 +23,7 @@ import {
   UnknownOutcomeError,
 } from '../interface/errors.js';
 import { isInvalidToken, isTransportFailure, mapGrpcError, type RawGrpcError, wasNotSent } from './errors.js';
-import { createHost, type EtcdHost, type GrpcModule, grpc, type ServiceName } from './grpc.js';
+import { cancelCall, createHost, type EtcdHost, type GrpcModule, grpc, type ServiceName } from './grpc.js';
 import { type LeaderAnswer, LeaderTracker } from './leader.js';
 import { DEFAULTS, type EtcdBackendOptions } from './options.js';
 
@@ -244,7 +244,7 @@ export class EndpointPool implements ICallable<Endpoint> {
     if (this.#closed) return;
     this.#closed = true;
     this.#closeController.abort();
-    for (const call of this.#calls) call.cancel();
+    for (const call of this.#calls) cancelCall(call);
     this.#calls.clear();
     for (const e of this.#endpoints) {
       e.host.close();
@@ -271,7 +271,7 @@ export class EndpointPool implements ICallable<Endpoint> {
   #orphanWrites(): void {
     for (const call of [...this.#writes]) {
       this.#orphaned.add(call);
-      call.cancel();
+      cancelCall(call);
     }
   }
 
@@ -349,7 +349,7 @@ export class EndpointPool implements ICallable<Endpoint> {
       ) => GrpcModule.ClientUnaryCall
     >;
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => call.cancel();
+      const onAbort = () => cancelCall(call);
       const call = client[method]!.call(client, params, metadata, { deadline }, (error, response) => {
         signal?.removeEventListener('abort', onAbort);
         this.#calls.delete(call);

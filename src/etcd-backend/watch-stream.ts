@@ -17,6 +17,7 @@ import {
 import type { WatchCreateRequest, WatchResponse, WatchStream } from '../interface/watch.js';
 import { decodeEvent, decodeWatchResponse, type Wire } from './decode.js';
 import { isInvalidToken, isTransportFailure, mapGrpcError, type RawGrpcError } from './errors.js';
+import { cancelCall } from './grpc.js';
 import type { Namespace } from './namespace.js';
 import { toSafeNumber } from './numbers.js';
 
@@ -168,7 +169,7 @@ export class EtcdWatchStream implements WatchStream {
     else this.#queue.fail(error);
     const g = this.#grpc;
     this.#grpc = undefined;
-    g?.cancel();
+    if (g) cancelCall(g);
     this.#onClose(this);
   }
 
@@ -203,7 +204,7 @@ export class EtcdWatchStream implements WatchStream {
       (stream) => {
         this.#connecting = false;
         const g = stream as IDuplexStream<Wire, Wire>;
-        if (this.#closed) return g.cancel();
+        if (this.#closed) return cancelCall(g);
         this.#grpc = g;
         this.#everConnected = true;
         this.#retryDelay = 50;
@@ -253,7 +254,7 @@ export class EtcdWatchStream implements WatchStream {
     this.#grpc = undefined;
     this.#pending = [];
     for (const s of this.#watchers.values()) s.live = false;
-    g?.cancel();
+    if (g) cancelCall(g);
     this.#scheduleReconnect();
   }
 
