@@ -34,6 +34,12 @@ interface WatchState {
   live: boolean;
   /** The consumer asked to cancel. */
   canceling: boolean;
+  /**
+   * The server canceled it for compaction. etcd keeps such a watcher (its ID taken, a cancel answered)
+   * until the client cancels it, so it stays here; after a reconnect it is re-created at the same
+   * compacted revision, and the server's second compaction cancel is not passed on.
+   */
+  retired: boolean;
 }
 
 /** A pending create on the current gRPC stream: a watcher, or a create the server will refuse. */
@@ -123,6 +129,7 @@ export class EtcdWatchStream implements WatchStream {
       announced: false,
       live: false,
       canceling: false,
+      retired: false,
     };
     this.#watchers.set(id, state);
     this.#sendCreate(state);
@@ -130,7 +137,8 @@ export class EtcdWatchStream implements WatchStream {
 
   cancel(watchId: number): void {
     const state = this.#watchers.get(watchId);
-    if (!state || state.canceling || this.#closed) return; // etcd: an unknown ID gets no reply
+    // etcd: an unknown ID gets no reply; one canceled for compaction is still known (see `retired`).
+    if (!state || state.canceling || this.#closed) return;
     state.canceling = true;
     if (state.live) this.#send({ cancel_request: { watch_id: state.id } });
     else if (!this.#grpc) this.#finishCancel(state, undefined);
@@ -288,7 +296,13 @@ export class EtcdWatchStream implements WatchStream {
     const state = this.#watchers.get(serverId);
     if (!state) return;
     if (r.canceled) {
-      this.#watchers.delete(state.id);
+      if (toSafeNumber('compact_revision', r.compact_revision) !== 0) {
+        // Canceled for compaction: the server keeps the watcher until it is cancelled (see `retired`).
+        if (state.retired) return;
+        state.retired = true;
+      } else {
+        this.#watchers.delete(state.id);
+      }
       this.#queue.push(decodeWatchResponse(r, state.id, []));
       return;
     }

@@ -65,7 +65,11 @@ export interface WatchResponse {
 export interface WatchStream extends AsyncIterable<WatchResponse>, AsyncDisposable {
   /** Send a WatchCreateRequest; its reply (created, or created + canceled) comes on the stream. */
   create(request: WatchCreateRequest): void;
-  /** Send a WatchCancelRequest. An unknown ID gets no reply. */
+  /**
+   * Send a WatchCancelRequest; the reply is a canceled response with that watch ID. An unknown ID gets no
+   * reply. A watcher canceled for compaction is not unknown: as in etcd, it keeps its ID (a create with it
+   * is refused as a duplicate) until cancelled, and that cancel is answered.
+   */
   cancel(watchId: number): void;
   /** Send a WatchProgressRequest; the reply, if any, has watchId −1. */
   requestProgress(): void;

@@ -40,8 +40,13 @@ class StreamWatcher implements HubWatcher {
   pos = -1;
   /** Highest log position known to touch this watcher's keys (reads stop there). */
   lastPos = -1;
-  /** Its start was below the compact revision. */
+  /** Its start (or position) was below the compact revision. */
   compacted = false;
+  /**
+   * Canceled for compaction: it gets nothing more, but, as in etcd, it keeps its ID (a create with that
+   * ID is a duplicate) until the client cancels it, and that cancel is answered.
+   */
+  retired = false;
   /** Events were sent since the last progress tick. */
   sentSinceTick = false;
 
@@ -156,7 +161,10 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
     this.#wake();
   }
 
-  /** WatchCancelRequest; an unknown ID gets no reply. */
+  /**
+   * WatchCancelRequest; an unknown ID gets no reply. A watcher already canceled for compaction is still
+   * known until then, so its cancel is answered too (etcd does the same).
+   */
   cancel(watchId: number): void {
     const id = intArg('watchId', watchId);
     const w = this.#watchers.get(id);
@@ -245,6 +253,14 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
     });
   }
 
+  /** Stop a watcher canceled for compaction; it stays on the stream until cancelled (see `retired`). */
+  #retire(w: StreamWatcher): void {
+    w.retired = true;
+    w.compacted = true;
+    this.#behind.delete(w);
+    this.#host.hub.remove(w);
+  }
+
   #remove(w: StreamWatcher): void {
     this.#watchers.delete(w.id);
     this.#host.watchersChanged(-1);
@@ -321,7 +337,7 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
   #pull(w: StreamWatcher): WatchResponse | undefined {
     const store = this.#host.store;
     if (w.compacted || w.pos < store.logBase) {
-      this.#remove(w);
+      this.#retire(w);
       // etcd leaves the header unset on a compaction cancel: revision 0.
       return { ...this.#empty(0, w.id), canceled: true, compactRevision: store.compactRev };
     }

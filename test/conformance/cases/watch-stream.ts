@@ -172,6 +172,51 @@ export default defineCases('watch stream', [
     },
   },
   {
+    name: 'a watcher canceled for compaction keeps its ID until cancelled: a cancel then gets a canceled reply',
+    async run(ctx) {
+      const { backend, k } = ctx;
+      const r0 = await currentRevision(backend);
+      await backend.put({ key: k('a'), value: '1' });
+      await backend.put({ key: k('a'), value: '2' });
+      await backend.compact({ revision: r0 + 2 });
+      const { stream, recorder } = openStream(ctx);
+      stream.create({ key: k('a'), startRevision: r0 + 1, watchId: 3 });
+      expect(await recorder.next()).toMatchObject({ watchId: 3, created: true, canceled: false });
+      expect(await recorder.next(10_000)).toMatchObject({
+        watchId: 3,
+        canceled: true,
+        compactRevision: r0 + 2,
+      });
+      // The server keeps the canceled watcher until the client cancels it: its ID is still taken...
+      stream.create({ key: k('a'), watchId: 3 });
+      expect(await recorder.next()).toMatchObject({
+        watchId: -1,
+        created: true,
+        canceled: true,
+        cancelReason: 'mvcc: duplicate watch ID provided on the WatchStream',
+      });
+      // ...and a cancel is answered like any other: canceled, that ID, the current revision, no reason.
+      await backend.put({ key: k('b'), value: '1' });
+      stream.cancel(3);
+      const reply = await recorder.next();
+      expect(reply).toMatchObject({
+        watchId: 3,
+        created: false,
+        canceled: true,
+        compactRevision: 0,
+        cancelReason: '',
+      });
+      expect(reply.events).toEqual([]);
+      expect(reply.header.revision).toBe(r0 + 3);
+      // Now it is gone: a second cancel gets no reply, and the ID can be used again.
+      stream.cancel(3);
+      stream.create({ key: k('a'), watchId: 3 });
+      expect(await recorder.next()).toMatchObject({ watchId: 3, created: true, canceled: false });
+      expect(recorder.pending).toBe(0);
+      stream.close();
+    },
+  },
+  {
     name: 'a negative start revision (version difference)',
     async run(ctx) {
       const { k } = ctx;
