@@ -56,6 +56,8 @@ class StreamWatcher implements HubWatcher {
     readonly range: KeyRange,
     /** First revision to deliver. */
     readonly startRev: number,
+    /** The start revision asked for (0: "now"); progress waits until the store reaches it. */
+    readonly requestedStart: number,
     readonly prevKv: boolean,
     readonly noPut: boolean,
     readonly noDelete: boolean,
@@ -140,6 +142,7 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
       id,
       { start: key, end },
       startRev,
+      start,
       prevKv,
       filters.includes('NOPUT'),
       filters.includes('NODELETE'),
@@ -173,12 +176,15 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
     this.#reply({ ...this.#empty(this.#host.store.rev, id), canceled: true });
   }
 
-  /** WatchProgressRequest: answered (watch ID −1) only when every watcher is caught up (etcd 3.6). */
+  /**
+   * WatchProgressRequest: answered (watch ID −1) only when every watcher is caught up and has reached its
+   * start revision (current etcd); otherwise dropped.
+   */
   requestProgress(): void {
     if (this.#closed) return;
     const rev = this.#host.store.rev;
     for (const w of this.#watchers.values()) {
-      if (!this.#caughtUp(w) || w.startRev > rev + 1) return;
+      if (!this.#caughtUp(w) || !this.#started(w, rev)) return;
     }
     this.#reply(this.#empty(rev, -1));
   }
@@ -315,6 +321,15 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
     return undefined;
   }
 
+  /**
+   * True once the store reached the start revision `w` asked for. etcd (3.4.38, 3.5.22, 3.6.2 on) sends
+   * no progress for a watcher whose start is still ahead: a notice at a revision below its start would
+   * say nothing about it.
+   */
+  #started(w: StreamWatcher, rev: number): boolean {
+    return w.requestedStart <= rev;
+  }
+
   /** True when `w` has nothing left to deliver (settling it if its pending changes are all filtered). */
   #caughtUp(w: StreamWatcher): boolean {
     if (w.pos < 0 && !w.compacted) return true;
@@ -396,7 +411,7 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
     const rev = this.#host.store.rev;
     for (const w of this.#watchers.values()) {
       if (!w.progressNotify) continue;
-      if (!w.sentSinceTick && w.startRev <= rev + 1 && this.#caughtUp(w)) this.#reply(this.#empty(rev, w.id));
+      if (!w.sentSinceTick && this.#started(w, rev) && this.#caughtUp(w)) this.#reply(this.#empty(rev, w.id));
       w.sentSinceTick = false;
     }
   }

@@ -6,15 +6,22 @@ import { MemoryBackend } from '../memory-backend/index.js';
 import type { BackendTarget } from './conformance.js';
 import { type EtcdServer, type EtcdServerOptions, startEtcd } from './etcd-server.js';
 
+/** Progress notification interval of the built-in targets: short, so cases can observe a few. */
+const PROGRESS_INTERVAL_MS = 1_000;
+
 /** The memory backend, a new store per case, on a manual clock with etcd's minimum TTL for the flags used. */
-export function memoryTarget(options: { minLeaseTtl?: number } = {}): BackendTarget {
+export function memoryTarget(
+  options: { minLeaseTtl?: number; progressNotifyIntervalMs?: number } = {},
+): BackendTarget {
   const minLeaseTtl = options.minLeaseTtl ?? 1;
+  const progressNotifyIntervalMs = options.progressNotifyIntervalMs ?? PROGRESS_INTERVAL_MS;
   return {
     name: 'memory',
     minLeaseTtl: () => minLeaseTtl,
+    progressNotifyIntervalMs: () => progressNotifyIntervalMs,
     async openCase() {
       const clock = new ManualClock();
-      const backend = new MemoryBackend({ clock, minLeaseTtl });
+      const backend = new MemoryBackend({ clock, minLeaseTtl, progressNotifyIntervalMs });
       return {
         backend,
         advanceTime: (ms) => clock.advanceAsync(ms),
@@ -24,8 +31,12 @@ export function memoryTarget(options: { minLeaseTtl?: number } = {}): BackendTar
   };
 }
 
-/** A real etcd started once per file by the harness; a new client per case. */
+/**
+ * A real etcd started once per file by the harness (progress notifications every second unless `options`
+ * say otherwise); a new client per case.
+ */
 export function etcdTarget(options: EtcdServerOptions = {}): BackendTarget & { server(): EtcdServer } {
+  const progressNotifyIntervalMs = options.progressNotifyIntervalMs ?? PROGRESS_INTERVAL_MS;
   let server: EtcdServer | undefined;
   const running = (): EtcdServer => {
     if (!server) throw new Error('etcd target used before setup()');
@@ -35,8 +46,9 @@ export function etcdTarget(options: EtcdServerOptions = {}): BackendTarget & { s
     name: 'etcd',
     server: running,
     minLeaseTtl: () => running().minLeaseTtl,
+    progressNotifyIntervalMs: () => progressNotifyIntervalMs,
     async setup() {
-      server = await startEtcd(options);
+      server = await startEtcd({ ...options, progressNotifyIntervalMs });
     },
     async teardown() {
       await server?.stop();

@@ -23,6 +23,20 @@ export function isEtcd34(ctx: Pick<CaseContext, 'target' | 'serverVersion'>): bo
   return ctx.target !== 'memory' && ctx.serverVersion.startsWith('3.4.');
 }
 
+/**
+ * True for a server older than the first patch release of its minor version listed in `fixedIn`
+ * (e.g. `{ '3.4': 38, '3.5': 22, '3.6': 2 }`); a minor version not listed counts as fixed.
+ */
+function serverBefore(
+  ctx: Pick<CaseContext, 'target' | 'serverVersion'>,
+  fixedIn: Record<string, number>,
+): boolean {
+  if (ctx.target === 'memory') return false;
+  const [major, minor, patch] = ctx.serverVersion.split('.').map(Number);
+  const first = fixedIn[`${major}.${minor}`];
+  return first !== undefined && (patch ?? 0) < first;
+}
+
 export const knownDifferences = {
   invalidSortOption: {
     where: 'etcd < 3.5 (3.4.23 measured)',
@@ -41,6 +55,12 @@ export const knownDifferences = {
     what: 'A progress answer goes out on the control channel and can overtake events still queued for a live watcher (#15220), so "no event at or below a progress notice after it" (Bookmarkable) can fail.',
     why: 'Fixed upstream after 3.4.23; the watch-history case checks Bookmarkable on memory only and every other guarantee on both. Not reproduced here; listed from the upstream issue.',
     applies: isEtcd34,
+  },
+  progressForFutureWatchers: {
+    where: 'etcd < 3.4.38, 3.5.0–3.5.21, 3.6.0–3.6.1 (3.4.23 measured)',
+    what: 'A watcher whose start revision is above the current revision counts as synced: it gets periodic progress notifications (at the current revision, below its start) and does not hold back a progress request.',
+    why: 'Changed upstream ("Skip sending progress notification for watch with starting revision in the future", etcd #20229, backported in #20250, #20245, #20241): a notice at a revision below the start claimed nothing useful. Memory follows the fixed servers; each side is asserted.',
+    applies: (ctx) => serverBefore(ctx, { '3.4': 38, '3.5': 22, '3.6': 2 }),
   },
   deleteAtCompactRevision: {
     where: 'etcd 3.4.23',

@@ -331,4 +331,73 @@ export default defineCases('watch stream', [
       stream.close();
     },
   },
+  {
+    name: 'periodic progress notices go to idle synced watchers; to one whose start is still ahead only on older servers (version difference)',
+    timeoutMs: 30_000,
+    async run(ctx) {
+      const { backend, k } = ctx;
+      const interval = ctx.progressNotifyIntervalMs;
+      if (interval > 5_000)
+        throw new Error(`needs a target with a short progress interval, has ${interval} ms`);
+      const older = differs('progressForFutureWatchers', ctx);
+      const r = await currentRevision(backend);
+      const { stream, recorder } = openStream(ctx);
+      stream.create({ key: k('now'), progressNotify: true, watchId: 1 });
+      stream.create({ key: k('next'), startRevision: r + 1, progressNotify: true, watchId: 2 });
+      stream.create({ key: k('future'), startRevision: r + 5, progressNotify: true, watchId: 3 });
+      await recorder.take(3);
+      /** IDs of the watchers notified at each revision while `ms` pass. */
+      const noticesDuring = async (ms: number) => {
+        await ctx.advanceTime(ms);
+        const byRevision = new Map<number, Set<number>>();
+        while (recorder.pending > 0) {
+          const notice = await recorder.next();
+          expect(notice).toMatchObject({ created: false, canceled: false, compactRevision: 0, events: [] });
+          const ids = byRevision.get(notice.header.revision) ?? new Set<number>();
+          byRevision.set(notice.header.revision, ids.add(notice.watchId));
+        }
+        return byRevision;
+      };
+      // Nothing written: watcher 1 is synced; 2 and 3 start after the current revision.
+      const before = await noticesDuring(interval * 2.5);
+      expect([...before.keys()]).toEqual([r]);
+      expect([...before.get(r)!].sort()).toEqual(older ? [1, 2, 3] : [1]);
+      // One write elsewhere: revision r + 1 reaches watcher 2's start, not watcher 3's. (A notice at r sent
+      // just before the write may still arrive on a loaded machine; it is not counted.)
+      await backend.put({ key: k('elsewhere'), value: '1' });
+      const after = await noticesDuring(interval * 2.5);
+      for (const revision of after.keys()) expect([r, r + 1]).toContain(revision);
+      expect([...(after.get(r + 1) ?? [])].sort()).toEqual(older ? [1, 2, 3] : [1, 2]);
+      stream.close();
+    },
+  },
+  {
+    name: 'a progress request while the only watcher starts at the next revision (version difference)',
+    async run(ctx) {
+      const { backend, k } = ctx;
+      const r = await currentRevision(backend);
+      const { stream, recorder } = openStream(ctx);
+      stream.create({ key: k('next'), startRevision: r + 1, watchId: 1 });
+      await recorder.take(1);
+      stream.requestProgress();
+      if (differs('progressForFutureWatchers', ctx) || differs('progressWhileCatchingUp', ctx)) {
+        expect(await recorder.next()).toMatchObject({ watchId: -1, header: { revision: r } });
+      } else {
+        // Unanswered: a notice at r would claim that every event up to r was delivered to a watcher that
+        // starts at r + 1, which says nothing. The next reply is the next request's.
+        await ctx.advanceTime(200);
+        stream.create({ key: k('marker'), watchId: 2 });
+        expect(await recorder.next()).toMatchObject({ watchId: 2, created: true });
+        await ctx.advanceTime(200);
+        expect(recorder.pending).toBe(0);
+      }
+      // Once its start revision is reached it counts as synced on every server.
+      await backend.put({ key: k('elsewhere'), value: '1' });
+      stream.requestProgress();
+      const answer = await recorder.next();
+      expect(answer).toMatchObject({ watchId: -1, created: false, canceled: false, events: [] });
+      expect(answer.header.revision).toBe(r + 1);
+      stream.close();
+    },
+  },
 ]);
