@@ -1,6 +1,7 @@
 /** `etcd-kv-kit serve`: the simulator server from a shell, configured with etcd's own flag names. */
 
 import { readFileSync } from 'node:fs';
+import { minLeaseTtlFor } from '../common/raft-timers.js';
 import type { ServerOptions } from '../server/options.js';
 import { FlagError, type FlagSpec, type FlagValues, flagHelp, parseFlags } from './flags.js';
 
@@ -71,12 +72,6 @@ SIGINT or SIGTERM closes every stream and connection and exits 0. A bad flag exi
 Flags (etcd's names where etcd has the flag):
 ${flagHelp(SERVE_FLAGS)}
 `;
-
-/** etcd's minimum lease TTL for these raft timers: ceil(⌊3 × ticks / 2⌋ × heartbeat), in seconds. */
-export function minLeaseTtlFor(heartbeatMs: number, electionMs: number): number {
-  const ticks = Math.floor(electionMs / heartbeatMs);
-  return Math.ceil((Math.floor((3 * ticks) / 2) * heartbeatMs) / 1000);
-}
 
 function list(value: string | number | boolean | undefined): string[] | undefined {
   if (value === undefined) return undefined;
