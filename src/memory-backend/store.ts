@@ -150,6 +150,11 @@ export class MemoryStore implements AsyncDisposable {
     return this.#mvcc.rev;
   }
 
+  /** The largest write request accepted, in bytes (etcd's --max-request-bytes). */
+  get maxRequestBytes(): number {
+    return this.#maxRequestBytes;
+  }
+
   /** The compact revision; −1 before the first compaction. */
   get compactRevision(): number {
     return this.#mvcc.compactRev;

@@ -8,6 +8,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { minLeaseTtlFor } from '../common/raft-timers.js';
 
 /** Options for {@link startEtcd}. */
 export interface EtcdServerOptions {
@@ -83,11 +84,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The minimum lease TTL for given raft timers: ceil(⌊3 × ticks / 2⌋ × heartbeat), in seconds. */
-export function minLeaseTtlFor(heartbeatMs: number, electionMs: number): number {
-  const ticks = Math.floor(electionMs / heartbeatMs);
-  return Math.ceil((Math.floor((3 * ticks) / 2) * heartbeatMs) / 1000);
-}
+export { minLeaseTtlFor };
 
 /** Start etcd and wait until it serves requests. */
 export async function startEtcd(options: EtcdServerOptions = {}): Promise<EtcdServer> {

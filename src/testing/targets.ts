@@ -1,8 +1,12 @@
-/** The two built-in conformance targets: the memory backend on a manual clock, and a real etcd. */
+/**
+ * The built-in conformance targets: the memory backend on a manual clock, a real etcd, and the simulator
+ * server (the memory store on etcd's gRPC API) reached through the etcd backend.
+ */
 
 import { ManualClock } from '../clock/manual-clock.js';
 import { EtcdBackend } from '../etcd-backend/index.js';
 import { MemoryBackend } from '../memory-backend/index.js';
+import { type RunningServer, startServer } from '../server/index.js';
 import type { BackendTarget } from './conformance.js';
 import { type EtcdServer, type EtcdServerOptions, startEtcd } from './etcd-server.js';
 
@@ -59,6 +63,44 @@ export function etcdTarget(options: EtcdServerOptions = {}): BackendTarget & { s
       return {
         backend,
         advanceTime: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        close: () => backend.close(),
+      };
+    },
+  };
+}
+
+/**
+ * The simulator server, started once per file on a manual clock; a new etcd backend (a gRPC client) per
+ * case. Lease time is the server's manual clock, so expiry cases take no real time.
+ */
+export function serverTarget(options: { minLeaseTtl?: number } = {}): BackendTarget & {
+  server(): RunningServer;
+} {
+  const minLeaseTtl = options.minLeaseTtl ?? 1;
+  let server: RunningServer | undefined;
+  let clock: ManualClock | undefined;
+  const running = (): RunningServer => {
+    if (!server) throw new Error('server target used before setup()');
+    return server;
+  };
+  return {
+    name: 'server',
+    server: running,
+    minLeaseTtl: () => minLeaseTtl,
+    async setup() {
+      clock = new ManualClock();
+      server = await startServer({ clock, minLeaseTtl });
+    },
+    async teardown() {
+      await server?.close();
+      server = undefined;
+    },
+    async openCase() {
+      const backend = new EtcdBackend({ endpoints: running().endpoints });
+      const time = clock!;
+      return {
+        backend,
+        advanceTime: (ms) => time.advanceAsync(ms),
         close: () => backend.close(),
       };
     },

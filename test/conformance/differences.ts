@@ -75,10 +75,10 @@ export const knownDifferences = {
     applies: isEtcd34,
   },
   crashShapeGuard: {
-    where: 'etcd backend (every server version)',
+    where: 'etcd backend (every server version; targets "etcd" and "server")',
     what: 'A txn with a put using ignore_value/ignore_lease after a from-key delete covering its key is refused with KeyNotFoundError even when that op sits in a branch that would not run; the memory backend (like etcd) refuses it only on the path taken.',
     why: 'etcd 3.4.23 panics and exits at apply time on that shape (semantics §12), and a client cannot know which branch the server will take, so the adapter refuses the shape wherever it appears.',
-    applies: (ctx) => ctx.target === 'etcd',
+    applies: (ctx) => ctx.target === 'etcd' || ctx.target === 'server',
   },
 } satisfies Record<string, KnownDifference>;
 

@@ -1,0 +1,144 @@
+/** `etcd-kv-kit serve`: the simulator server from a shell, configured with etcd's own flag names. */
+
+import { readFileSync } from 'node:fs';
+import { minLeaseTtlFor } from '../common/raft-timers.js';
+import type { ServerOptions } from '../server/options.js';
+import { FlagError, type FlagSpec, type FlagValues, flagHelp, parseFlags } from './flags.js';
+
+/** The flags of `serve`. */
+export const SERVE_FLAGS: readonly FlagSpec[] = [
+  { name: 'name', kind: 'string', help: 'Member name reported by MemberList.', defaultText: 'default' },
+  {
+    name: 'listen-client-urls',
+    kind: 'string',
+    help: 'Comma-separated URLs to serve clients on (gRPC and HTTP on each). Port 0 picks a free port.',
+    defaultText: 'http://127.0.0.1:2379',
+  },
+  {
+    name: 'advertise-client-urls',
+    kind: 'string',
+    help: 'Comma-separated client URLs reported to clients.',
+    defaultText: 'the listen URLs',
+  },
+  { name: 'cert-file', kind: 'string', help: 'Server TLS certificate (PEM), for https:// URLs.' },
+  { name: 'key-file', kind: 'string', help: 'Server TLS key (PEM).' },
+  { name: 'trusted-ca-file', kind: 'string', help: 'CA (PEM) that client certificates must chain to.' },
+  {
+    name: 'client-cert-auth',
+    kind: 'bool',
+    help: 'Require a client certificate signed by --trusted-ca-file.',
+  },
+  {
+    name: 'max-request-bytes',
+    kind: 'int',
+    help: 'Largest write request accepted; gRPC messages may be 512 KiB larger.',
+    defaultText: '1572864',
+  },
+  { name: 'max-txn-ops', kind: 'int', help: 'Most operations in one txn.', defaultText: '128' },
+  {
+    name: 'heartbeat-interval',
+    kind: 'int',
+    help: 'Heartbeat interval in ms; with --election-timeout it sets the minimum lease TTL as etcd does.',
+    defaultText: '100',
+  },
+  { name: 'election-timeout', kind: 'int', help: 'Election timeout in ms.', defaultText: '1000' },
+  {
+    name: 'experimental-watch-progress-notify-interval',
+    kind: 'duration',
+    help: 'Interval of progress notifications for watchers that ask for them.',
+    defaultText: '10m',
+  },
+  {
+    name: 'seed',
+    kind: 'int',
+    help: 'Seed for server-chosen lease IDs, for reproducible runs.',
+    defaultText: 'random',
+  },
+];
+
+/** The text of `serve --help`. */
+export const SERVE_HELP = `Usage: etcd-kv-kit serve [flags]
+
+Serve an in-memory etcd on etcd's v3 gRPC API (and GET /health, /version) for clients in any language:
+etcdctl, Go's clientv3, python-etcd3, etcd3 for Node. It mirrors etcd's semantics — revisions, txns,
+watches, leases, errors — from one process that starts in milliseconds.
+
+All data lives in memory and is gone when the server stops. There is no data dir, no peer traffic and
+no raft: this is one member on its own.
+
+Prints one line when ready: "etcd-kv-kit: ready to serve client requests on <url>[,<url>...]".
+SIGINT or SIGTERM closes every stream and connection and exits 0. A bad flag exits 2.
+
+Flags (etcd's names where etcd has the flag):
+${flagHelp(SERVE_FLAGS)}
+`;
+
+function list(value: string | number | boolean | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function readPem(flag: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new FlagError(`--${flag}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+}
+
+function intFlag(values: FlagValues, name: string, fallback: number, min: number): number {
+  const v = (values.get(name) as number | undefined) ?? fallback;
+  if (v < min) throw new FlagError(`--${name} must be at least ${min}, received ${v}`);
+  return v;
+}
+
+/** Server options from `serve`'s arguments; throws FlagError for anything it cannot use. */
+export function serveOptions(args: readonly string[]): ServerOptions {
+  const values = parseFlags(args, SERVE_FLAGS);
+  const heartbeat = intFlag(values, 'heartbeat-interval', 100, 1);
+  const election = intFlag(values, 'election-timeout', 1000, 1);
+  // etcd refuses these timer combinations at start-up; so do we.
+  if (5 * heartbeat > election) {
+    throw new FlagError(
+      `--election-timeout[${election}ms] should be at least as 5 times as --heartbeat-interval[${heartbeat}ms]`,
+    );
+  }
+  if (election > 50_000)
+    throw new FlagError(`--election-timeout[${election}ms] is too long, and should be set less than 50000ms`);
+  const options: ServerOptions = {
+    name: (values.get('name') as string | undefined) ?? 'default',
+    listenClientUrls: list(values.get('listen-client-urls')) ?? ['http://127.0.0.1:2379'],
+    maxRequestBytes: intFlag(values, 'max-request-bytes', 1_572_864, 1),
+    maxTxnOps: intFlag(values, 'max-txn-ops', 128, 1),
+    minLeaseTtl: minLeaseTtlFor(heartbeat, election),
+  };
+  const advertise = list(values.get('advertise-client-urls'));
+  if (advertise !== undefined) options.advertiseClientUrls = advertise;
+  const progress = values.get('experimental-watch-progress-notify-interval') as number | undefined;
+  if (progress !== undefined) {
+    if (progress < 1)
+      throw new FlagError('--experimental-watch-progress-notify-interval must be at least 1ms');
+    options.progressNotifyIntervalMs = Math.round(progress);
+  }
+  const seed = values.get('seed') as number | undefined;
+  if (seed !== undefined) options.seed = seed;
+  const certFile = values.get('cert-file') as string | undefined;
+  const keyFile = values.get('key-file') as string | undefined;
+  const caFile = values.get('trusted-ca-file') as string | undefined;
+  const clientCertAuth = values.get('client-cert-auth') === true;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new FlagError('--cert-file and --key-file go together');
+  }
+  if (clientCertAuth && caFile === undefined)
+    throw new FlagError('--client-cert-auth needs --trusted-ca-file');
+  if (certFile !== undefined && keyFile !== undefined) {
+    options.tls = { cert: readPem('cert-file', certFile), key: readPem('key-file', keyFile), clientCertAuth };
+    if (caFile !== undefined) options.tls.ca = readPem('trusted-ca-file', caFile);
+  } else if (caFile !== undefined || clientCertAuth) {
+    throw new FlagError('--trusted-ca-file and --client-cert-auth need --cert-file and --key-file');
+  }
+  return options;
+}

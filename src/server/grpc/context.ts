@@ -1,0 +1,28 @@
+/** What every gRPC service handler needs: the store, its clients per connection, and the server's facts. */
+
+import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
+import type { MemoryStore } from '../../memory-backend/store.js';
+import type { HeaderEncoder } from '../wire/message.js';
+
+/** A call as the handlers see it: enough to find its connection. */
+export interface PeerCall {
+  getPeer(): string;
+}
+
+/** This member as MemberList describes it. */
+export interface MemberInfo {
+  readonly name: string;
+  readonly clientUrls: readonly string[];
+  readonly peerUrls: readonly string[];
+}
+
+/** Shared by the service handlers of one server. */
+export interface ServiceContext {
+  readonly store: MemoryStore;
+  readonly headers: HeaderEncoder;
+  readonly member: MemberInfo;
+  /** The client handle of the connection `call` arrived on. */
+  clientFor(call: PeerCall): MemoryBackend;
+  /** Register an open stream call, so that server shutdown can end it; returns the unregister function. */
+  trackStream(end: () => void): () => void;
+}

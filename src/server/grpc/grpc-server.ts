@@ -1,0 +1,117 @@
+/**
+ * The gRPC server: every RPC of etcd's rpc.proto is registered — the served ones with their service's
+ * handler, the rest answering UNIMPLEMENTED — plus grpc.health.v1. Connections are handed in by the
+ * listener (see listener.ts), which owns the sockets.
+ */
+
+import * as grpc from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
+import { GrpcStatus } from '../../interface/errors.js';
+import type { WireMessage } from '../wire/message.js';
+import { clusterService } from './cluster-service.js';
+import { type Codec, codecFor, type DecodeFailure } from './codec.js';
+import type { ServiceContext } from './context.js';
+import { bidiCall, type ServiceHandlers, unaryCall } from './handlers.js';
+import { kvService } from './kv-service.js';
+import { leaseService } from './lease-service.js';
+import { maintenanceService } from './maintenance-service.js';
+import { allMethods, messageType } from './proto.js';
+import { goTransportText } from './status.js';
+import { watchService } from './watch-service.js';
+
+/** gRPC's allowance above max-request-bytes for a whole message, as etcd sets it. */
+const GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+/** grpc.health.v1, which is not in rpc.proto. */
+const health = protobuf.Root.fromJSON({
+  nested: {
+    HealthCheckRequest: { fields: { service: { type: 'string', id: 1 } } },
+    HealthCheckResponse: { fields: { status: { type: 'int32', id: 1 } } },
+  },
+});
+const SERVING = 1;
+
+/** Rewrites grpc-js's transport texts (message too large) into grpc-go's, which etcd clients match. */
+const goTexts: grpc.ServerInterceptor = (_method, call) =>
+  new grpc.ServerInterceptingCall(
+    call,
+    new grpc.ResponderBuilder()
+      .withSendStatus((status, next) => next({ ...status, details: goTransportText(status.details) }))
+      .build(),
+  );
+
+/** Build the gRPC server for `ctx`'s store. */
+export function createGrpcServer(ctx: ServiceContext): grpc.Server {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': ctx.store.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+    'grpc.max_send_message_length': -1,
+    interceptors: [goTexts],
+  });
+  const watchCodec = codecFor<WireMessage>(messageType('WatchResponse'));
+  const services: Record<string, ServiceHandlers> = {
+    KV: kvService(ctx),
+    Watch: watchService(ctx, watchCodec),
+    Lease: leaseService(ctx),
+    Maintenance: maintenanceService(ctx),
+    Cluster: clusterService(ctx),
+  };
+  for (const m of allMethods()) {
+    const request = codecFor<WireMessage>(m.requestType);
+    const response: Codec<WireMessage> =
+      m.path === '/etcdserverpb.Watch/Watch' ? watchCodec : codecFor(m.responseType);
+    const handlers = services[m.service];
+    const unary = handlers?.unary?.[m.method];
+    const bidi = handlers?.bidi?.[m.method];
+    if (unary !== undefined && !m.requestStream && !m.responseStream) {
+      server.register(m.path, unaryCall(ctx, unary), response.serialize, request.deserialize, 'unary');
+    } else if (bidi !== undefined && m.requestStream && m.responseStream) {
+      server.register(m.path, bidiCall(ctx, bidi), response.serialize, request.deserialize, 'bidi');
+    } else {
+      registerUnimplemented(server, m.path, m.requestStream, m.responseStream, request, response);
+    }
+  }
+  const check = codecFor<WireMessage>(health.lookupType('HealthCheckRequest'));
+  const status = codecFor<WireMessage>(health.lookupType('HealthCheckResponse'));
+  server.register(
+    '/grpc.health.v1.Health/Check',
+    (
+      call: grpc.ServerUnaryCall<WireMessage | DecodeFailure, WireMessage>,
+      callback: grpc.sendUnaryData<WireMessage>,
+    ) => {
+      const service = (call.request as WireMessage).service;
+      if (service === '' || service === undefined) callback(null, { status: SERVING });
+      else callback({ code: GrpcStatus.NOT_FOUND, details: 'unknown service' });
+    },
+    status.serialize,
+    check.deserialize,
+    'unary',
+  );
+  return server;
+}
+
+/** An RPC of etcd's API that this server does not serve yet. */
+function registerUnimplemented(
+  server: grpc.Server,
+  path: string,
+  requestStream: boolean,
+  responseStream: boolean,
+  request: Codec<WireMessage>,
+  response: Codec<WireMessage>,
+): void {
+  const status = {
+    code: GrpcStatus.UNIMPLEMENTED,
+    details: `etcd-kv-kit: ${path.slice(1)} is not served by the simulator yet`,
+  };
+  const type = requestStream
+    ? responseStream
+      ? 'bidi'
+      : 'clientStream'
+    : responseStream
+      ? 'serverStream'
+      : 'unary';
+  const handler =
+    type === 'unary' || type === 'clientStream'
+      ? (_call: unknown, callback: grpc.sendUnaryData<WireMessage>) => callback(status)
+      : (call: grpc.ServerWritableStream<unknown, WireMessage>) => call.emit('error', status);
+  server.register(path, handler as grpc.UntypedHandleCall, response.serialize, request.deserialize, type);
+}

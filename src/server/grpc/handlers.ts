@@ -1,0 +1,79 @@
+/**
+ * The two handler shapes the services use, wrapped for grpc-js: a unary call answered from a promise,
+ * and a bidirectional stream. Decode failures and thrown errors become etcd's statuses here, so the
+ * service files hold only the translation onto the store.
+ */
+
+import type * as grpc from '@grpc/grpc-js';
+import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
+import type { WireMessage } from '../wire/message.js';
+import { DecodeFailure } from './codec.js';
+import type { ServiceContext } from './context.js';
+import { type RpcStatus, toStatus, unmarshalStatus } from './status.js';
+
+/** A unary RPC: the request, decoded; resolves with the response message. */
+export type UnaryHandler = (client: MemoryBackend, request: WireMessage) => Promise<WireMessage>;
+
+/** A bidirectional streaming RPC. */
+export type BidiHandler = (
+  call: grpc.ServerDuplexStream<WireMessage | DecodeFailure, WireMessage>,
+  client: MemoryBackend,
+) => void;
+
+/** A service's handlers by method name. */
+export interface ServiceHandlers {
+  unary?: Record<string, UnaryHandler>;
+  bidi?: Record<string, BidiHandler>;
+}
+
+function asServiceError(status: RpcStatus): grpc.ServerErrorResponse {
+  return Object.assign(new Error(status.details), { code: status.code, details: status.details });
+}
+
+/** grpc-js's unary handler for `handler`. */
+export function unaryCall(
+  ctx: ServiceContext,
+  handler: UnaryHandler,
+): grpc.handleUnaryCall<WireMessage | DecodeFailure, WireMessage> {
+  return (call, callback) => {
+    const request = call.request;
+    if (request instanceof DecodeFailure) {
+      callback(asServiceError(unmarshalStatus(request.reason)));
+      return;
+    }
+    let result: Promise<WireMessage>;
+    try {
+      result = handler(ctx.clientFor(call), request);
+    } catch (error) {
+      callback(asServiceError(toStatus(error)));
+      return;
+    }
+    result.then(
+      (response) => callback(null, response),
+      (error: unknown) => callback(asServiceError(toStatus(error))),
+    );
+  };
+}
+
+/** grpc-js's bidi handler for `handler`. */
+export function bidiCall(
+  ctx: ServiceContext,
+  handler: BidiHandler,
+): grpc.handleBidiStreamingCall<WireMessage | DecodeFailure, WireMessage> {
+  return (call) => {
+    let client: MemoryBackend;
+    try {
+      client = ctx.clientFor(call);
+    } catch (error) {
+      endWithStatus(call, toStatus(error));
+      return;
+    }
+    handler(call, client);
+  };
+}
+
+/** End a stream call with `status` (an error status; OK ends it with call.end()). */
+export function endWithStatus(call: grpc.ServerDuplexStream<unknown, unknown>, status: RpcStatus): void {
+  if (call.destroyed || call.writableEnded) return;
+  call.emit('error', asServiceError(status));
+}

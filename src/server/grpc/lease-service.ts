@@ -1,0 +1,80 @@
+/**
+ * etcdserverpb.Lease. LeaseKeepAlive answers exactly one response per request, in order; an unknown
+ * lease answers TTL 0 and the stream stays open; a half-close ends the stream cleanly once every
+ * answer is out.
+ */
+
+import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
+import {
+  grantIn,
+  grantOut,
+  keepAliveOut,
+  leaseIdIn,
+  leasesOut,
+  revokeOut,
+  timeToLiveIn,
+  timeToLiveOut,
+} from '../wire/lease.js';
+import type { WireMessage } from '../wire/message.js';
+import { DecodeFailure } from './codec.js';
+import type { ServiceContext } from './context.js';
+import { type BidiHandler, endWithStatus, type ServiceHandlers } from './handlers.js';
+import { STOPPED, streamUnmarshalStatus, toStatus } from './status.js';
+
+/** The Lease service's handlers. */
+export function leaseService(ctx: ServiceContext): ServiceHandlers {
+  const h = ctx.headers;
+  return {
+    unary: {
+      LeaseGrant: async (client, m) => grantOut(h, await client.leaseGrant(grantIn(m))),
+      LeaseRevoke: async (client, m) => revokeOut(h, await client.leaseRevoke({ id: leaseIdIn(m) })),
+      LeaseTimeToLive: async (client, m) => timeToLiveOut(h, await client.leaseTimeToLive(timeToLiveIn(m))),
+      LeaseLeases: async (client) => leasesOut(h, await client.leaseLeases()),
+    },
+    bidi: { LeaseKeepAlive: keepAliveStream(ctx) },
+  };
+}
+
+function keepAliveStream(ctx: ServiceContext): BidiHandler {
+  return (call, client: MemoryBackend) => {
+    // Answers are chained so that they leave in request order.
+    let chain: Promise<void> = Promise.resolve();
+    let finished = false;
+    const finish = (): void => {
+      finished = true;
+      untrack();
+    };
+    const untrack = ctx.trackStream(() => {
+      finish();
+      endWithStatus(call, STOPPED);
+    });
+    call.on('data', (m: WireMessage | DecodeFailure) => {
+      if (finished) return;
+      if (m instanceof DecodeFailure) {
+        finish();
+        endWithStatus(call, streamUnmarshalStatus(m.reason));
+        return;
+      }
+      chain = chain.then(async () => {
+        if (finished) return;
+        try {
+          const response = await client.leaseKeepAlive({ id: leaseIdIn(m) });
+          if (!finished) call.write(keepAliveOut(ctx.headers, response));
+        } catch (error) {
+          finish();
+          endWithStatus(call, toStatus(error));
+        }
+      });
+    });
+    call.on('end', () => {
+      void chain.then(() => {
+        if (finished) return;
+        finish();
+        call.end();
+      });
+    });
+    call.on('cancelled', finish);
+    call.on('error', finish);
+    call.on('close', finish);
+  };
+}

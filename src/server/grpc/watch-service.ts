@@ -1,0 +1,108 @@
+/**
+ * etcdserverpb.Watch: one store watch stream per gRPC stream. Responses are pulled from the store's
+ * stream only while the call can take them, so a slow client holds back nothing but its own watchers.
+ * A half-closed stream keeps delivering events, as etcd's does, until the client cancels it.
+ */
+
+import type * as grpc from '@grpc/grpc-js';
+import type { WatchResponse } from '../../interface/watch.js';
+import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
+import type { WireMessage } from '../wire/message.js';
+import { fragments, watchRequestIn, watchResponseOut } from '../wire/watch.js';
+import type { Codec } from './codec.js';
+import { DecodeFailure } from './codec.js';
+import type { ServiceContext } from './context.js';
+import { type BidiHandler, endWithStatus, type ServiceHandlers } from './handlers.js';
+import { STOPPED, streamUnmarshalStatus, toStatus } from './status.js';
+
+/** etcd sends responses over max-request-bytes plus gRPC's overhead allowance in fragments, if asked. */
+const GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+/** The Watch service's handlers; `codec` measures responses for fragmenting. */
+export function watchService(ctx: ServiceContext, codec: Codec<WireMessage>): ServiceHandlers {
+  return { bidi: { Watch: watchStream(ctx, codec) } };
+}
+
+function watchStream(ctx: ServiceContext, codec: Codec<WireMessage>): BidiHandler {
+  const limit = ctx.store.maxRequestBytes + GRPC_OVERHEAD_BYTES;
+  const size = (m: WireMessage): number => codec.serialize(m).length;
+  return (call, client: MemoryBackend) => {
+    const stream = client.watchStream();
+    // Fragment flags of creates not yet answered (answers come in request order), then per watch ID.
+    const pendingFragment: boolean[] = [];
+    const fragmentIds = new Set<number>();
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      untrack();
+      stream.close();
+    };
+    const untrack = ctx.trackStream(() => {
+      finish();
+      endWithStatus(call, STOPPED);
+    });
+
+    call.on('data', (m: WireMessage | DecodeFailure) => {
+      if (finished) return;
+      if (m instanceof DecodeFailure) {
+        finish();
+        endWithStatus(call, streamUnmarshalStatus(m.reason));
+        return;
+      }
+      try {
+        const request = watchRequestIn(m);
+        if (request.kind === 'create') {
+          pendingFragment.push(request.request.fragment === true);
+          stream.create(request.request);
+        } else if (request.kind === 'cancel') stream.cancel(request.watchId);
+        else if (request.kind === 'progress') stream.requestProgress();
+      } catch (error) {
+        finish();
+        endWithStatus(call, toStatus(error));
+      }
+    });
+    call.on('cancelled', finish);
+    call.on('error', finish);
+    call.on('close', finish);
+
+    const send = async (response: WatchResponse): Promise<void> => {
+      if (response.created) {
+        const fragment = pendingFragment.shift() === true;
+        if (fragment && !response.canceled) fragmentIds.add(response.watchId);
+      } else if (response.canceled) fragmentIds.delete(response.watchId);
+      const out = watchResponseOut(ctx.headers, response);
+      const pieces = fragmentIds.has(response.watchId) ? fragments(out, size, limit) : [out];
+      for (const piece of pieces) {
+        if (finished) return;
+        if (!call.write(piece)) await drained(call);
+      }
+    };
+    void (async () => {
+      try {
+        for await (const response of stream) {
+          if (finished) break;
+          await send(response);
+        }
+      } catch (error) {
+        if (!finished) {
+          finish();
+          endWithStatus(call, toStatus(error));
+        }
+      }
+    })();
+  };
+}
+
+/** Resolves when the call can take more writes, or has ended. */
+function drained(call: grpc.ServerDuplexStream<unknown, unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      call.off('close', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('close', done);
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * `startServer()`: the memory store served as an etcd on the wire — etcd's gRPC API and plain HTTP on each
+ * client URL — for clients in any language. Resolves once every URL is listening.
+ */
+
+import { createServer as createHttpServer } from 'node:http';
+import type { Socket } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { InvalidArgumentError } from '../interface/errors.js';
+import { MemoryStore } from '../memory-backend/store.js';
+import { ConnectionRegistry } from './connections.js';
+import type { ServiceContext } from './grpc/context.js';
+import { createGrpcServer } from './grpc/grpc-server.js';
+import { httpHandler } from './http/http-handler.js';
+import { type ClientListener, listen } from './listener.js';
+import { clientUrl, listenUrls, type ServerOptions, tlsOption } from './options.js';
+import { HeaderEncoder } from './wire/message.js';
+
+/** Counts of what a server holds, for leak checks. */
+export interface ServerStats {
+  /** Open client connections (gRPC and HTTP). */
+  connections: number;
+  /** Open gRPC streams (watch and keepalive). */
+  streams: number;
+  /** Clients on the store (one per connection that made a gRPC call). */
+  clients: number;
+  /** Watchers on the store. */
+  watchers: number;
+}
+
+/** A running simulator server. */
+export interface RunningServer extends AsyncDisposable {
+  /** Client URLs to give to clients, e.g. `["http://127.0.0.1:41234"]`. */
+  readonly endpoints: string[];
+  /** The store served; tests may read it or connect in-process clients to it. */
+  readonly store: MemoryStore;
+  /** What the server holds right now. */
+  stats(): ServerStats;
+  /** End every stream (UNAVAILABLE "etcdserver: server stopped"), close every connection, stop listening. */
+  close(): Promise<void>;
+}
+
+const STORE_OPTIONS = [
+  'clock',
+  'minLeaseTtl',
+  'maxTxnOps',
+  'maxRequestBytes',
+  'seed',
+  'progressNotifyIntervalMs',
+] as const;
+
+/** Start a server; see {@link ServerOptions}. */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const tls = tlsOption(options.tls);
+  const urls = listenUrls(options);
+  if (options.store !== undefined) {
+    const given = STORE_OPTIONS.filter((name) => options[name] !== undefined);
+    if (given.length > 0) {
+      throw new InvalidArgumentError(`store options (${given.join(', ')}) cannot be given with store`);
+    }
+  }
+  const ownsStore = options.store === undefined;
+  const store = options.store ?? new MemoryStore(options);
+  const registry = new ConnectionRegistry(store);
+  const streams = new Set<() => void>();
+  const member = {
+    name: options.name ?? 'default',
+    clientUrls: [] as string[],
+    peerUrls: options.peerUrls ?? ['http://localhost:2380'],
+  };
+  const ctx: ServiceContext = {
+    store,
+    headers: new HeaderEncoder(store.clusterId, store.memberId),
+    member,
+    clientFor: (call) => registry.clientFor(call.getPeer()),
+    trackStream: (end) => {
+      streams.add(end);
+      return () => streams.delete(end);
+    },
+  };
+  const grpcServer = createGrpcServer(ctx);
+  const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const httpServer = createHttpServer(httpHandler(store));
+  const route = (socket: Socket, protocol: 'grpc' | 'http'): void => {
+    if (protocol === 'grpc') injector.injectConnection(socket);
+    else httpServer.emit('connection', socket);
+  };
+  const listeners: ClientListener[] = [];
+  try {
+    for (const url of urls) listeners.push(await listen(url, tls, (s) => registry.add(s), route));
+  } catch (error) {
+    await Promise.all(listeners.map((l) => l.close()));
+    injector.destroy();
+    if (ownsStore) await store.close();
+    throw error;
+  }
+  const advertised = (options.advertiseClientUrls ?? listeners.map((l) => l.url)).map((u) =>
+    clientUrl('advertiseClientUrls', u, true).href.replace(/\/$/, ''),
+  );
+  member.clientUrls = advertised;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const stopped = Promise.all(listeners.map((l) => l.close()));
+      for (const end of [...streams]) end();
+      // Let the status frames go out, then close what is left.
+      injector.drain(100);
+      const sockets = registry.all().map((c) => c.socket);
+      await Promise.race([
+        Promise.all(sockets.map((s) => (s.closed ? undefined : new Promise((r) => s.once('close', r))))),
+        new Promise((r) => setTimeout(r, 200).unref()),
+      ]);
+      for (const s of sockets) s.destroy();
+      await Promise.all(sockets.map((s) => (s.closed ? undefined : new Promise((r) => s.once('close', r)))));
+      injector.destroy();
+      grpcServer.forceShutdown();
+      httpServer.close();
+      await stopped;
+      await registry.close();
+      if (ownsStore) await store.close();
+    })();
+    return closing;
+  };
+  return {
+    endpoints: advertised,
+    store,
+    stats: () => ({
+      connections: registry.size,
+      streams: streams.size,
+      clients: store.clientCount,
+      watchers: store.watcherCount,
+    }),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
