@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { type EtcdBehaviour, etcdBehaviour } from '../../src/memory-backend/etcd-version.js';
 
 /** The JSDoc text of the declaration at `path` (e.g. ["Session", "done"]) in a shipped source file. */
 function docOf(file: string, path: string[]): string {
@@ -22,6 +23,9 @@ function docOf(file: string, path: string[]): string {
   let found: ts.Node | undefined;
   for (const name of path) {
     found = scope.find((n) => {
+      if (ts.isVariableStatement(n)) {
+        return n.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name);
+      }
       const id = (n as ts.NamedDeclaration).name;
       return id !== undefined && ts.isIdentifier(id) && id.text === name;
     });
@@ -48,5 +52,56 @@ describe('shipped docs', () => {
     expect(text).toMatch(/`orphaned`/);
     expect(text).toMatch(/stop acting as the holder/);
     expect(text).toMatch(/make every protected write a guarded write/);
+  });
+
+  // The release boundaries of each behaviour the `etcdVersion` option selects, found by asking the shipped
+  // table itself; a doc states a boundary when it names the first release with the change or the last
+  // without it.
+  const boundaries = (field: keyof EtcdBehaviour): string[][] => {
+    const found: string[][] = [];
+    for (const minor of [4, 5, 6]) {
+      for (let patch = 1; patch <= 60; patch++) {
+        const before = etcdBehaviour(`3.${minor}.${patch - 1}`)[field];
+        if (etcdBehaviour(`3.${minor}.${patch}`)[field] !== before)
+          found.push([`3.${minor}.${patch}`, `3.${minor}.${patch - 1}`]);
+      }
+    }
+    return found;
+  };
+  const statesEach = (text: string, field: keyof EtcdBehaviour) => {
+    const list = boundaries(field);
+    expect(list.length, field).toBeGreaterThan(0);
+    for (const [first, last] of list) {
+      const named = new RegExp(`\\b(${first}|${last})(?!\\d)`).test(text);
+      expect(named, `${field}: neither ${first} nor ${last} in the doc`).toBe(true);
+    }
+  };
+
+  // Behaviour: test/conformance (watch stream cases on every target and memory release),
+  // test/memory-backend/etcd-version.test.ts.
+  it('WatchResponse: what a progress notice promises, per etcd release', () => {
+    const text = docOf('interface/watch.ts', ['WatchResponse']);
+    expect(text).not.toMatch(
+      /progress:[^.]*compactRevision 0: everything up to header\.revision has been delivered/,
+    );
+    expect(text).toMatch(/does NOT mean everything up to header\.revision was delivered/);
+    expect(text).toMatch(/can come before replayed events/);
+    statesEach(text, 'progressRequest');
+    statesEach(text, 'progressForFutureWatchers');
+    const request = docOf('interface/watch.ts', ['WatchStream', 'requestProgress']);
+    expect(request).toMatch(/depends on the etcd release/);
+  });
+
+  it('etcdVersion: the default is documented and every behaviour it selects names its releases', () => {
+    const option = docOf('memory-backend/options.ts', ['MemoryStoreOptions', 'etcdVersion']);
+    expect(option).toMatch(/default \{@link DEFAULT_ETCD_VERSION\}|default DEFAULT_ETCD_VERSION/);
+    expect(option).toMatch(/Maintenance\.Status reports it/);
+    expect(docOf('memory-backend/etcd-version.ts', ['DEFAULT_ETCD_VERSION'])).toMatch(
+      /default `etcdVersion`/,
+    );
+    statesEach(docOf('memory-backend/etcd-version.ts', ['ProgressRequestMode']), 'progressRequest');
+    for (const field of ['progressForFutureWatchers', 'negativeWatchStart'] as const) {
+      statesEach(docOf('memory-backend/etcd-version.ts', ['EtcdBehaviour', field]), field);
+    }
   });
 });

@@ -309,25 +309,56 @@ export default defineCases('watch stream', [
         if (response.watchId === 1) events += response.events.length;
       }
       const progress = seen.filter((resp) => resp.watchId === -1);
-      if (differs('progressWhileCatchingUp', ctx)) {
-        // 3.4 answers at once; only the shape is asserted (it may precede the catch-up events).
+      const atOnce = differs('progressWhileCatchingUp', ctx);
+      if (atOnce) {
+        // Answered at once; only the shape is asserted (it may precede the catch-up events).
         const answer = progress[0] ?? (await recorder.next());
         expect(answer).toMatchObject({ watchId: -1, created: false, canceled: false, compactRevision: 0 });
         expect(answer.events).toEqual([]);
         expect(answer.header.revision).toBeGreaterThanOrEqual(r);
+      } else if (differs('progressRequestDeferred', ctx)) {
+        // Held until every watcher is synced (the future one counts as synced on these releases), then
+        // answered once, after the catch-up.
+        const answer = progress[0] ?? (await recorder.next());
+        expect(answer).toMatchObject({ watchId: -1, created: false, canceled: false, compactRevision: 0 });
+        expect(answer.header.revision).toBeGreaterThanOrEqual(r);
+        seen.push(...(progress.length === 0 ? [answer] : []));
+        await ctx.advanceTime(200);
+        expect(recorder.pending).toBe(0);
       } else {
-        // While a watcher starts in the future the request is not answered; a notice would claim that
-        // every event up to its revision had been delivered.
+        // Not answered: a watcher was not synced when it came. A notice would claim that every event up to
+        // its revision had been delivered.
         expect(progress).toEqual([]);
+        await ctx.advanceTime(200);
         expect(recorder.pending).toBe(0);
       }
-      // Bookmarkable, on every target: no event at or below a progress notice's revision after it.
+      // Bookmarkable, wherever the answer is ordered: no event at or below a progress notice's revision after it.
       let bookmark = 0;
       for (const response of seen) {
-        if (response.watchId === -1 && !differs('progressWhileCatchingUp', ctx))
-          bookmark = response.header.revision;
+        if (response.watchId === -1 && !atOnce) bookmark = response.header.revision;
         for (const event of response.events) expect(event.kv.modRevision).toBeGreaterThan(bookmark);
       }
+      stream.close();
+    },
+  },
+  {
+    name: 'a progress request on a stream with no watcher (version difference)',
+    async run(ctx) {
+      const { backend, k } = ctx;
+      const r = await currentRevision(backend);
+      const { stream, recorder } = openStream(ctx);
+      stream.requestProgress();
+      if (differs('progressWhileCatchingUp', ctx)) {
+        // Answered from the control channel, watcher or not.
+        expect(await recorder.next()).toMatchObject({ watchId: -1, header: { revision: r }, events: [] });
+      } else {
+        // Every watcher is synced, but there is none to send the notice on: no reply.
+        await ctx.advanceTime(200);
+        stream.create({ key: k('a'), watchId: 1 });
+        expect(await recorder.next()).toMatchObject({ watchId: 1, created: true });
+      }
+      await ctx.advanceTime(200);
+      expect(recorder.pending).toBe(0);
       stream.close();
     },
   },
