@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { minLeaseTtlFor } from '../common/raft-timers.js';
+import { DEFAULT_ETCD_VERSION, etcdBehaviour } from '../memory-backend/etcd-version.js';
 import type { ServerOptions } from '../server/options.js';
 import { FlagError, type FlagSpec, type FlagValues, flagHelp, parseFlags } from './flags.js';
 
@@ -47,6 +48,12 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     kind: 'duration',
     help: 'Interval of progress notifications for watchers that ask for them.',
     defaultText: '10m',
+  },
+  {
+    name: 'etcd-version',
+    kind: 'string',
+    help: 'The etcd release to behave as where releases differ (watch progress, negative start revisions), e.g. 3.4.23. Status reports it.',
+    defaultText: DEFAULT_ETCD_VERSION,
   },
   {
     name: 'seed',
@@ -122,6 +129,15 @@ export function serveOptions(args: readonly string[]): ServerOptions {
     if (progress < 1)
       throw new FlagError('--experimental-watch-progress-notify-interval must be at least 1ms');
     options.progressNotifyIntervalMs = Math.round(progress);
+  }
+  const etcdVersion = values.get('etcd-version') as string | undefined;
+  if (etcdVersion !== undefined) {
+    try {
+      etcdBehaviour(etcdVersion);
+    } catch (error) {
+      throw new FlagError(`--etcd-version: ${(error as Error).message}`);
+    }
+    options.etcdVersion = etcdVersion;
   }
   const seed = values.get('seed') as number | undefined;
   if (seed !== undefined) options.seed = seed;

@@ -22,8 +22,9 @@ import {
   UnavailableError,
   UnknownOutcomeError,
 } from '../interface/errors.js';
+import { parseEndpoints } from './endpoints.js';
 import { isInvalidToken, isTransportFailure, mapGrpcError, type RawGrpcError, wasNotSent } from './errors.js';
-import { createHost, type EtcdHost, type GrpcModule, grpc, type ServiceName } from './grpc.js';
+import { cancelCall, createHost, type EtcdHost, type GrpcModule, grpc, type ServiceName } from './grpc.js';
 import { type LeaderAnswer, LeaderTracker } from './leader.js';
 import { DEFAULTS, type EtcdBackendOptions } from './options.js';
 
@@ -69,8 +70,7 @@ export class EndpointPool implements ICallable<Endpoint> {
   readonly #leader: LeaderTracker;
 
   constructor(options: EtcdBackendOptions) {
-    const urls = typeof options.endpoints === 'string' ? [options.endpoints] : [...options.endpoints];
-    if (urls.length === 0) throw new UnavailableError('no etcd endpoints given');
+    const urls = parseEndpoints(options.endpoints);
     this.dialTimeoutMs = options.dialTimeoutMs ?? DEFAULTS.dialTimeoutMs;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     this.#auth = options.auth;
@@ -81,7 +81,7 @@ export class EndpointPool implements ICallable<Endpoint> {
       : grpc.credentials.createInsecure();
     const channelOptions = { ...DEFAULTS.grpcOptions, ...(options.grpcOptions ?? {}) };
     this.#endpoints = urls.map((url) => {
-      const address = url.replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
+      const address = url.replace(/^https?:\/\//, '');
       const channel = new grpc.Channel(address, credentials, channelOptions);
       // Every service client of this endpoint shares the one channel (one connection, one state).
       const host = createHost(address, credentials, {
@@ -244,7 +244,7 @@ export class EndpointPool implements ICallable<Endpoint> {
     if (this.#closed) return;
     this.#closed = true;
     this.#closeController.abort();
-    for (const call of this.#calls) call.cancel();
+    for (const call of this.#calls) cancelCall(call);
     this.#calls.clear();
     for (const e of this.#endpoints) {
       e.host.close();
@@ -271,7 +271,7 @@ export class EndpointPool implements ICallable<Endpoint> {
   #orphanWrites(): void {
     for (const call of [...this.#writes]) {
       this.#orphaned.add(call);
-      call.cancel();
+      cancelCall(call);
     }
   }
 
@@ -349,7 +349,7 @@ export class EndpointPool implements ICallable<Endpoint> {
       ) => GrpcModule.ClientUnaryCall
     >;
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => call.cancel();
+      const onAbort = () => cancelCall(call);
       const call = client[method]!.call(client, params, metadata, { deadline }, (error, response) => {
         signal?.removeEventListener('abort', onAbort);
         this.#calls.delete(call);

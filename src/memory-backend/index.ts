@@ -3,6 +3,12 @@
  * it implementing {@link KvBackend} with etcd v3's semantics. `new MemoryBackend()` makes a store of its own.
  */
 
+export {
+  DEFAULT_ETCD_VERSION,
+  type EtcdBehaviour,
+  etcdBehaviour,
+  type ProgressRequestMode,
+} from './etcd-version.js';
 export { MemoryBackend } from './memory-backend.js';
 export type { MemoryBackendOptions, MemoryStoreOptions } from './options.js';
 export { MEMORY_ETCD_VERSION, MemoryStore } from './store.js';

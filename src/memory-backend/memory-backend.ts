@@ -45,6 +45,7 @@ const STORE_OPTIONS = [
   'maxRequestBytes',
   'seed',
   'progressNotifyIntervalMs',
+  'etcdVersion',
 ] as const;
 
 /** The store a client connects to: the given one, or a new one it owns. */

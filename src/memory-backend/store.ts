@@ -51,6 +51,7 @@ import {
   execTxn,
   readRange,
 } from './apply.js';
+import { DEFAULT_ETCD_VERSION, type EtcdBehaviour, etcdBehaviour } from './etcd-version.js';
 import type { KeyRev } from './key-rev.js';
 import { storeString, toBytesOut } from './keys.js';
 import { type Lease, Lessor } from './lessor.js';
@@ -65,8 +66,8 @@ import { WatchHub } from './watch-hub.js';
 import { MemoryWatchStream, type StreamHost } from './watch-stream.js';
 import { WriteView } from './write-view.js';
 
-/** The etcd version the memory backend mirrors (reported by Status). */
-export const MEMORY_ETCD_VERSION = '3.6.0';
+/** The etcd release the memory store mirrors by default (its `etcdVersion` option). */
+export const MEMORY_ETCD_VERSION = DEFAULT_ETCD_VERSION;
 
 /** A positive integer option, or its default. */
 function positiveOption(name: string, value: unknown, fallback: number): number {
@@ -121,11 +122,13 @@ export class MemoryStore implements AsyncDisposable {
   readonly #maxTxnOps: number;
   readonly #maxRequestBytes: number;
   readonly #progressIntervalMs: number;
+  readonly #behaviour: EtcdBehaviour;
   readonly #ctx: ApplyContext;
   #watchers = 0;
   #closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
+    this.#behaviour = etcdBehaviour(options.etcdVersion ?? DEFAULT_ETCD_VERSION);
     this.clock = options.clock ?? realClock;
     this.#maxTxnOps = positiveOption('maxTxnOps', options.maxTxnOps, 128);
     this.#maxRequestBytes = positiveOption('maxRequestBytes', options.maxRequestBytes, 1_572_864);
@@ -143,6 +146,11 @@ export class MemoryStore implements AsyncDisposable {
   /** A new client of this store. Closing it closes its watch streams and leaves the store open. */
   connect(): MemoryBackend {
     return new MemoryBackend({ store: this });
+  }
+
+  /** The etcd release this store behaves as where releases differ (the `etcdVersion` option). */
+  get etcdVersion(): string {
+    return this.#behaviour.version;
   }
 
   /** The current revision. */
@@ -316,7 +324,7 @@ export class MemoryStore implements AsyncDisposable {
     this.#enter();
     return {
       header: this.header(this.#mvcc.rev),
-      version: MEMORY_ETCD_VERSION,
+      version: this.#behaviour.version,
       dbSize: this.#mvcc.bytes,
       leader: this.memberId,
       raftIndex: this.#mvcc.rev,
@@ -334,6 +342,7 @@ export class MemoryStore implements AsyncDisposable {
       hub: this.#hub,
       clock: this.clock,
       progressIntervalMs: this.#progressIntervalMs,
+      behaviour: this.#behaviour,
       header: (revision) => this.header(revision),
       watchersChanged: (delta) => {
         this.#watchers += delta;

@@ -28,6 +28,28 @@ export class LockReleasedError extends fixedError(
   'mutex: lock has already been released',
 ) {}
 
+/**
+ * A lock attempt failed after its key may have been written, and removing that key failed too (retried for
+ * up to the session TTL). The key may remain, holding up every later contender, until the session ends
+ * (close() revokes it; otherwise it expires with the lease). `cause` is why the lock failed.
+ */
+export class LockCleanupError extends EtcdError {
+  override readonly code = 'ErrLockCleanup';
+  override readonly grpcCode: GrpcStatusCode = GrpcStatus.UNAVAILABLE;
+  /** The contender's key that may remain. */
+  readonly key: string;
+  /** The last error of the attempts to delete it. */
+  readonly cleanupError: unknown;
+  constructor(key: string, options: ErrorOptions & { cleanupError: unknown }) {
+    super(
+      `mutex: lock failed and its key ${JSON.stringify(key)} could not be removed; it may remain, holding up other contenders, until the session ends`,
+      { cause: options.cause },
+    );
+    this.key = key;
+    this.cleanupError = options.cleanupError;
+  }
+}
+
 /** Proclaim by a candidate that is not (or no longer) the leader (Go: `ErrElectionNotLeader`). */
 export class NotLeaderError extends fixedError(
   'ErrElectionNotLeader',

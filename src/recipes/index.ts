@@ -23,6 +23,7 @@ export {
 } from './config-center.js';
 export { Election, type LeaderInfo } from './election.js';
 export {
+  LockCleanupError,
   LockedError,
   LockReleasedError,
   NoLeaderError,

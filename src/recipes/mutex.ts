@@ -9,10 +9,16 @@
 
 import { leaseHex } from '../common/bytes.js';
 import type { KvBackend } from '../interface/backend.js';
-import { InvalidArgumentError } from '../interface/errors.js';
+import { ClosedError, InvalidArgumentError } from '../interface/errors.js';
 import type { Compare, RequestOp, ResponseHeader, TxnResponse } from '../interface/kv.js';
-import { LockedError, LockReleasedError, SessionExpiredError, WaitTimeoutError } from './errors.js';
-import { firstCreate, linkSignals, throwIfAborted } from './internal.js';
+import {
+  LockCleanupError,
+  LockedError,
+  LockReleasedError,
+  SessionExpiredError,
+  WaitTimeoutError,
+} from './errors.js';
+import { firstCreate, linkSignals, sleep, throwIfAborted } from './internal.js';
 import type { Session } from './session.js';
 import { waitDeletes } from './wait-deletes.js';
 
@@ -108,13 +114,21 @@ export class Mutex implements AsyncDisposable {
 
   /**
    * Acquire the lock, waiting (only on the immediate predecessor) until it is free. Resolves to this
-   * mutex. On abort, timeout or error the contender's key is removed. Throws
-   * {@link SessionExpiredError} when the session's lease is gone once the wait is over (etcd #11456).
+   * mutex. Throws {@link SessionExpiredError} when the session's lease is gone once the wait is over
+   * (etcd #11456).
+   *
+   * After any failure once the acquire request was sent (abort, timeout, an error of the acquire itself,
+   * such as an UnknownOutcomeError whose put was in fact applied, or of the wait), the contender's key is
+   * deleted, retried with backoff for up to the session TTL, so it never holds up other contenders. If it
+   * still cannot be deleted, {@link LockCleanupError} is thrown (its `cause` is the original failure): the
+   * key may then remain until the session ends. A failed lock() while already held leaves the lock held.
    */
   async lock(options: LockOptions = {}): Promise<this> {
     const { signal, dispose, timedOut } = this.#waitSignal(options);
+    const reentrant = this.held;
+    const attempt = { sent: false };
     try {
-      const response = await this.#tryAcquire(signal);
+      const response = await this.#tryAcquire(signal, attempt);
       const owner = ownerKv(response);
       if (!owner || owner.createRevision === this.#myRev) {
         this.#hdr = response.header;
@@ -136,11 +150,13 @@ export class Mutex implements AsyncDisposable {
         this.#markHeld();
         return this;
       } catch (error) {
-        await this.#release().catch(() => {});
         if (timedOut()) throw new WaitTimeoutError('mutex: lock', options.timeoutMs ?? 0, { cause: error });
         if (!this.#session.alive && !signal?.aborted) throw new SessionExpiredError({ cause: error });
         throw error;
       }
+    } catch (error) {
+      if (attempt.sent && !reentrant) await this.#removeKey(error);
+      throw error;
     } finally {
       dispose();
     }
@@ -148,28 +164,34 @@ export class Mutex implements AsyncDisposable {
 
   /**
    * Acquire the lock only if it is free now. Otherwise delete this contender's key and throw
-   * {@link LockedError} (Go: TryLock). Resolves to this mutex.
+   * {@link LockedError} (Go: TryLock). Resolves to this mutex. Its key is removed after any failure, as
+   * in {@link lock}.
    */
   async tryLock(options: LockOptions = {}): Promise<this> {
     const { signal, dispose } = this.#waitSignal(options);
+    const reentrant = this.held;
+    const attempt = { sent: false };
     try {
-      const response = await this.#tryAcquire(signal);
+      const response = await this.#tryAcquire(signal, attempt);
       const owner = ownerKv(response);
       if (!owner || owner.createRevision === this.#myRev) {
         this.#hdr = response.header;
         this.#markHeld();
         return this;
       }
-      await this.#backend.deleteRange({ key: this.#myKey });
-      this.#myKey = RELEASED;
-      this.#myRev = -1;
       throw new LockedError();
+    } catch (error) {
+      if (attempt.sent && !reentrant) await this.#removeKey(error);
+      throw error;
     } finally {
       dispose();
     }
   }
 
-  /** Release the lock: delete this contender's key. Throws {@link LockReleasedError} if not locked. */
+  /**
+   * Release the lock: delete this contender's key. Throws {@link LockReleasedError} if not locked. If the
+   * delete fails, the mutex stays held (as in Go) and unlock() can be called again.
+   */
   async unlock(options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#myKey === '' || this.#myRev <= 0 || this.#myKey === RELEASED) throw new LockReleasedError();
     await this.#release(options.signal);
@@ -182,11 +204,12 @@ export class Mutex implements AsyncDisposable {
   }
 
   /** Go's tryAcquire: one txn that creates our key (or finds it) and reads the current owner. */
-  async #tryAcquire(signal: AbortSignal | undefined): Promise<TxnResponse> {
+  async #tryAcquire(signal: AbortSignal | undefined, attempt: { sent: boolean }): Promise<TxnResponse> {
     throwIfAborted(signal);
     if (!this.#session.alive) throw new SessionExpiredError({ cause: this.#session.done.reason });
     this.#myKey = this.#pfx + leaseHex(this.#session.lease);
     const getOwner: RequestOp = { requestRange: firstCreate(this.#pfx) };
+    attempt.sent = true;
     const response = await this.#backend.txn(
       {
         compare: [{ key: this.#myKey, target: 'CREATE', result: 'EQUAL', createRevision: 0 }],
@@ -207,15 +230,52 @@ export class Mutex implements AsyncDisposable {
     return response;
   }
 
+  /** Delete our key; the state says "released" only once the delete succeeded (Go: Unlock). */
   async #release(signal?: AbortSignal): Promise<void> {
+    await this.#backend.deleteRange({ key: this.#myKey }, { signal });
+    this.#reset();
+  }
+
+  /**
+   * After a failed lock attempt: delete our key (the put may have been applied even when its reply was
+   * lost), retrying with backoff for up to the session TTL. Past that, throw {@link LockCleanupError}.
+   */
+  async #removeKey(failure: unknown): Promise<void> {
     const key = this.#myKey;
+    const clock = this.#backend.clock;
+    const budget = new AbortController();
+    const timer = clock.setTimeout(() => budget.abort(), this.#session.ttl * 1000);
+    let delay = 50;
+    try {
+      for (;;) {
+        try {
+          await this.#backend.deleteRange({ key }, { signal: budget.signal });
+          return;
+        } catch (error) {
+          if (budget.signal.aborted || error instanceof ClosedError) {
+            throw new LockCleanupError(key, { cause: failure, cleanupError: error });
+          }
+          const slept = await sleep(clock, delay, budget.signal).then(
+            () => true,
+            () => false,
+          );
+          if (!slept) throw new LockCleanupError(key, { cause: failure, cleanupError: error });
+          delay = Math.min(delay * 2, 1_000);
+        }
+      }
+    } finally {
+      timer.cancel();
+      this.#reset();
+    }
+  }
+
+  #reset(): void {
     this.#unlink?.();
     this.#unlink = undefined;
     this.#lost = undefined;
     this.#myKey = RELEASED;
     this.#myRev = -1;
     this.#hdr = undefined;
-    await this.#backend.deleteRange({ key }, { signal });
   }
 
   #markHeld(): void {

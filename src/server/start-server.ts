@@ -47,6 +47,7 @@ const STORE_OPTIONS = [
   'maxRequestBytes',
   'seed',
   'progressNotifyIntervalMs',
+  'etcdVersion',
 ] as const;
 
 /** Start a server; see {@link ServerOptions}. */

@@ -172,6 +172,51 @@ export default defineCases('watch stream', [
     },
   },
   {
+    name: 'a watcher canceled for compaction keeps its ID until cancelled: a cancel then gets a canceled reply',
+    async run(ctx) {
+      const { backend, k } = ctx;
+      const r0 = await currentRevision(backend);
+      await backend.put({ key: k('a'), value: '1' });
+      await backend.put({ key: k('a'), value: '2' });
+      await backend.compact({ revision: r0 + 2 });
+      const { stream, recorder } = openStream(ctx);
+      stream.create({ key: k('a'), startRevision: r0 + 1, watchId: 3 });
+      expect(await recorder.next()).toMatchObject({ watchId: 3, created: true, canceled: false });
+      expect(await recorder.next(10_000)).toMatchObject({
+        watchId: 3,
+        canceled: true,
+        compactRevision: r0 + 2,
+      });
+      // The server keeps the canceled watcher until the client cancels it: its ID is still taken...
+      stream.create({ key: k('a'), watchId: 3 });
+      expect(await recorder.next()).toMatchObject({
+        watchId: -1,
+        created: true,
+        canceled: true,
+        cancelReason: 'mvcc: duplicate watch ID provided on the WatchStream',
+      });
+      // ...and a cancel is answered like any other: canceled, that ID, the current revision, no reason.
+      await backend.put({ key: k('b'), value: '1' });
+      stream.cancel(3);
+      const reply = await recorder.next();
+      expect(reply).toMatchObject({
+        watchId: 3,
+        created: false,
+        canceled: true,
+        compactRevision: 0,
+        cancelReason: '',
+      });
+      expect(reply.events).toEqual([]);
+      expect(reply.header.revision).toBe(r0 + 3);
+      // Now it is gone: a second cancel gets no reply, and the ID can be used again.
+      stream.cancel(3);
+      stream.create({ key: k('a'), watchId: 3 });
+      expect(await recorder.next()).toMatchObject({ watchId: 3, created: true, canceled: false });
+      expect(recorder.pending).toBe(0);
+      stream.close();
+    },
+  },
+  {
     name: 'a negative start revision (version difference)',
     async run(ctx) {
       const { k } = ctx;
@@ -264,25 +309,125 @@ export default defineCases('watch stream', [
         if (response.watchId === 1) events += response.events.length;
       }
       const progress = seen.filter((resp) => resp.watchId === -1);
-      if (differs('progressWhileCatchingUp', ctx)) {
-        // 3.4 answers at once; only the shape is asserted (it may precede the catch-up events).
+      const atOnce = differs('progressWhileCatchingUp', ctx);
+      if (atOnce) {
+        // Answered at once; only the shape is asserted (it may precede the catch-up events).
         const answer = progress[0] ?? (await recorder.next());
         expect(answer).toMatchObject({ watchId: -1, created: false, canceled: false, compactRevision: 0 });
         expect(answer.events).toEqual([]);
         expect(answer.header.revision).toBeGreaterThanOrEqual(r);
+      } else if (differs('progressRequestDeferred', ctx)) {
+        // Held until every watcher is synced (the future one counts as synced on these releases), then
+        // answered once, after the catch-up.
+        const answer = progress[0] ?? (await recorder.next());
+        expect(answer).toMatchObject({ watchId: -1, created: false, canceled: false, compactRevision: 0 });
+        expect(answer.header.revision).toBeGreaterThanOrEqual(r);
+        seen.push(...(progress.length === 0 ? [answer] : []));
+        await ctx.advanceTime(200);
+        expect(recorder.pending).toBe(0);
       } else {
-        // While a watcher starts in the future the request is not answered; a notice would claim that
-        // every event up to its revision had been delivered.
+        // Not answered: a watcher was not synced when it came. A notice would claim that every event up to
+        // its revision had been delivered.
         expect(progress).toEqual([]);
+        await ctx.advanceTime(200);
         expect(recorder.pending).toBe(0);
       }
-      // Bookmarkable, on every target: no event at or below a progress notice's revision after it.
+      // Bookmarkable, wherever the answer is ordered: no event at or below a progress notice's revision after it.
       let bookmark = 0;
       for (const response of seen) {
-        if (response.watchId === -1 && !differs('progressWhileCatchingUp', ctx))
-          bookmark = response.header.revision;
+        if (response.watchId === -1 && !atOnce) bookmark = response.header.revision;
         for (const event of response.events) expect(event.kv.modRevision).toBeGreaterThan(bookmark);
       }
+      stream.close();
+    },
+  },
+  {
+    name: 'a progress request on a stream with no watcher (version difference)',
+    async run(ctx) {
+      const { backend, k } = ctx;
+      const r = await currentRevision(backend);
+      const { stream, recorder } = openStream(ctx);
+      stream.requestProgress();
+      if (differs('progressWhileCatchingUp', ctx)) {
+        // Answered from the control channel, watcher or not.
+        expect(await recorder.next()).toMatchObject({ watchId: -1, header: { revision: r }, events: [] });
+      } else {
+        // Every watcher is synced, but there is none to send the notice on: no reply.
+        await ctx.advanceTime(200);
+        stream.create({ key: k('a'), watchId: 1 });
+        expect(await recorder.next()).toMatchObject({ watchId: 1, created: true });
+      }
+      await ctx.advanceTime(200);
+      expect(recorder.pending).toBe(0);
+      stream.close();
+    },
+  },
+  {
+    name: 'periodic progress notices go to idle synced watchers; to one whose start is still ahead only on older servers (version difference)',
+    timeoutMs: 30_000,
+    async run(ctx) {
+      const { backend, k } = ctx;
+      const interval = ctx.progressNotifyIntervalMs;
+      if (interval > 5_000)
+        throw new Error(`needs a target with a short progress interval, has ${interval} ms`);
+      const older = differs('progressForFutureWatchers', ctx);
+      const r = await currentRevision(backend);
+      const { stream, recorder } = openStream(ctx);
+      stream.create({ key: k('now'), progressNotify: true, watchId: 1 });
+      stream.create({ key: k('next'), startRevision: r + 1, progressNotify: true, watchId: 2 });
+      stream.create({ key: k('future'), startRevision: r + 5, progressNotify: true, watchId: 3 });
+      await recorder.take(3);
+      /** IDs of the watchers notified at each revision while `ms` pass. */
+      const noticesDuring = async (ms: number) => {
+        await ctx.advanceTime(ms);
+        const byRevision = new Map<number, Set<number>>();
+        while (recorder.pending > 0) {
+          const notice = await recorder.next();
+          expect(notice).toMatchObject({ created: false, canceled: false, compactRevision: 0, events: [] });
+          const ids = byRevision.get(notice.header.revision) ?? new Set<number>();
+          byRevision.set(notice.header.revision, ids.add(notice.watchId));
+        }
+        return byRevision;
+      };
+      // Nothing written: watcher 1 is synced; 2 and 3 start after the current revision.
+      const before = await noticesDuring(interval * 2.5);
+      expect([...before.keys()]).toEqual([r]);
+      expect([...before.get(r)!].sort()).toEqual(older ? [1, 2, 3] : [1]);
+      // One write elsewhere: revision r + 1 reaches watcher 2's start, not watcher 3's. (A notice at r sent
+      // just before the write may still arrive on a loaded machine; it is not counted.)
+      await backend.put({ key: k('elsewhere'), value: '1' });
+      const after = await noticesDuring(interval * 2.5);
+      for (const revision of after.keys()) expect([r, r + 1]).toContain(revision);
+      expect([...(after.get(r + 1) ?? [])].sort()).toEqual(older ? [1, 2, 3] : [1, 2]);
+      stream.close();
+    },
+  },
+  {
+    name: 'a progress request while the only watcher starts at the next revision (version difference)',
+    async run(ctx) {
+      const { backend, k } = ctx;
+      const r = await currentRevision(backend);
+      const { stream, recorder } = openStream(ctx);
+      stream.create({ key: k('next'), startRevision: r + 1, watchId: 1 });
+      await recorder.take(1);
+      stream.requestProgress();
+      if (differs('progressForFutureWatchers', ctx) || differs('progressWhileCatchingUp', ctx)) {
+        expect(await recorder.next()).toMatchObject({ watchId: -1, header: { revision: r } });
+      } else {
+        // Unanswered: a notice at r would claim that every event up to r was delivered to a watcher that
+        // starts at r + 1, which says nothing. The next reply is the next request's.
+        await ctx.advanceTime(200);
+        stream.create({ key: k('marker'), watchId: 2 });
+        expect(await recorder.next()).toMatchObject({ watchId: 2, created: true });
+        await ctx.advanceTime(200);
+        expect(recorder.pending).toBe(0);
+      }
+      // Once its start revision is reached it counts as synced on every server.
+      await backend.put({ key: k('elsewhere'), value: '1' });
+      stream.requestProgress();
+      const answer = await recorder.next();
+      expect(answer).toMatchObject({ watchId: -1, created: false, canceled: false, events: [] });
+      expect(answer.header.revision).toBe(r + 1);
       stream.close();
     },
   },

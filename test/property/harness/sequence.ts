@@ -152,7 +152,7 @@ export async function runAgainstModel(
 ): Promise<void> {
   const ctx = await beginSequence(subject, options.tag);
   const session = options.watch
-    ? new WatchSession(subject.backend, ctx.mapper, ctx.prefix, options.watchTimeoutMs)
+    ? new WatchSession(subject.backend, ctx.mapper, ctx.prefix, options.watchTimeoutMs, subject.name)
     : undefined;
   await session?.open(ctx.state.revision);
   const done: ModelRequest[] = [];
