@@ -216,12 +216,27 @@ async function waitReady(url: string, tls: EtcdServerOptions['probeTls'], timeou
 }
 
 async function probe(url: string, tls: EtcdServerOptions['probeTls']): Promise<void> {
+  await etcdVersion(url, tls);
+}
+
+/** GET /version from a running etcd: its server version, e.g. "3.4.23". */
+export async function etcdVersion(url: string, tls?: EtcdServerOptions['probeTls']): Promise<string> {
   const mod = url.startsWith('https:') ? await import('node:https') : await import('node:http');
-  await new Promise<void>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     const req = mod.get(`${url}/version`, { ...(tls ?? {}), timeout: 1000 }, (res) => {
-      res.resume();
-      if (res.statusCode === 200) resolve();
-      else reject(new Error(`HTTP ${res.statusCode}`));
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
+        try {
+          resolve(String((JSON.parse(body) as { etcdserver?: unknown }).etcdserver));
+        } catch (error) {
+          reject(error);
+        }
+      });
     });
     req.on('timeout', () => req.destroy(new Error('probe timeout')));
     req.on('error', reject);
