@@ -1,4 +1,8 @@
-/** The in-memory etcd: `MemoryBackend` implements {@link KvBackend} with etcd v3's semantics. */
+/**
+ * The in-memory etcd: `MemoryBackend` implements {@link etcd-kv-kit!KvBackend | KvBackend} with etcd v3's semantics.
+ *
+ * @module etcd-kv-kit/memory
+ */
 
 export { MEMORY_ETCD_VERSION, MemoryBackend } from './memory-backend.js';
 export type { MemoryBackendOptions } from './options.js';

@@ -315,6 +315,7 @@ export class MemoryBackend implements KvBackend {
     this.#streams.clear();
   }
 
+  /** {@link close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -31,6 +31,7 @@ export interface CaseContext {
 /** One environment a target opens per case. */
 export interface TargetCase {
   backend: KvBackend;
+  /** Let `ms` of lease time pass on this target (a manual clock, or a real sleep). */
   advanceTime(ms: number): Promise<void>;
   /** Release what `openCase` made. */
   close(): Promise<void>;
@@ -55,6 +56,7 @@ export interface ConformanceCase {
   readonly name: string;
   /** Per-case timeout on real servers (ms); the harness default applies otherwise. */
   readonly timeoutMs?: number;
+  /** The case's body: throws (a failed assertion) when the target does not behave as etcd does. */
   run(ctx: CaseContext): Promise<void>;
 }
 
@@ -71,9 +73,13 @@ export function defineCases(name: string, cases: ConformanceCase[]): CaseGroup {
 
 /** The test-runner functions the harness needs (vitest's, or any compatible runner's). */
 export interface TestApi {
+  /** Group the tests that `body` registers under `name`. */
   describe(name: string, body: () => void): void;
+  /** Register one test. */
   it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
+  /** Run `body` once before the tests of the enclosing group. */
   beforeAll(body: () => Promise<void>, timeoutMs?: number): void;
+  /** Run `body` once after the tests of the enclosing group. */
   afterAll(body: () => Promise<void>, timeoutMs?: number): void;
 }
 

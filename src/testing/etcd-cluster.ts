@@ -62,7 +62,7 @@ export interface EtcdCluster extends AsyncDisposable {
   readonly members: readonly EtcdMember[];
   /** Every member's client endpoint, in member order. */
   readonly endpoints: string[];
-  /** The minimum lease TTL in seconds the raft timers give (semantics §12). */
+  /** The minimum lease TTL in seconds the raft timers give (docs/semantics.md §12). */
   readonly minLeaseTtl: number;
   /** Status from one member, bounded by `timeoutMs` (default 2 s). */
   status(member: EtcdMember, timeoutMs?: number): Promise<MemberStatus>;

@@ -47,7 +47,7 @@ export interface EtcdServer extends AsyncDisposable {
   readonly pid: number;
   /** etcd's own log, for diagnosing failures. */
   readonly logFile: string;
-  /** The minimum lease TTL in seconds these raft timers give (semantics §12). */
+  /** The minimum lease TTL in seconds these raft timers give (docs/semantics.md §12). */
   readonly minLeaseTtl: number;
   /** SIGKILL the process (data dir kept) and wait until it has exited. */
   kill(): Promise<void>;

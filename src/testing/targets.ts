@@ -25,7 +25,10 @@ export function memoryTarget(options: { minLeaseTtl?: number } = {}): BackendTar
 }
 
 /** A real etcd started once per file by the harness; a new client per case. */
-export function etcdTarget(options: EtcdServerOptions = {}): BackendTarget & { server(): EtcdServer } {
+export function etcdTarget(options: EtcdServerOptions = {}): BackendTarget & {
+  /** The running server (between setup and teardown). */
+  server(): EtcdServer;
+} {
   let server: EtcdServer | undefined;
   const running = (): EtcdServer => {
     if (!server) throw new Error('etcd target used before setup()');

@@ -13,6 +13,8 @@
  * For other options, name your own global-setup file that does
  * `export default etcdGlobalSetup({ etcd: { heartbeatMs: 100, electionMs: 1000 } })`.
  * The etcd dies with the test run however it ends (see {@link startEtcd}). Only types come from vitest.
+ *
+ * @module etcd-kv-kit/testing/vitest
  */
 
 import type {} from 'vitest';
@@ -51,6 +53,7 @@ export interface GlobalSetupOptions {
 
 /** The part of vitest's TestProject that a global setup uses. */
 export interface SetupContext {
+  /** Make `value` available to test files as `inject(key)`. */
   provide(key: 'etcdKvKit', value: EtcdKvKitProvided): void;
 }
 
