@@ -3,9 +3,13 @@
  * and links. Code (fenced and inline) is skipped when looking for links.
  */
 
-/** One fenced code block: its info string ("ts", "sh", ...), its text, and its first line (1-based). */
+/**
+ * One fenced code block: its language ("ts", "sh", ...), the rest of its info string (a file name in
+ * this README), its text, and its first line (1-based).
+ */
 export interface CodeBlock {
   readonly lang: string;
+  readonly name: string;
   readonly code: string;
   readonly line: number;
 }
@@ -15,13 +19,13 @@ export function codeBlocks(markdown: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)(```+|~~~+)\s*([\w-]*)/.exec(lines[i] ?? '');
+    const open = /^(\s*)(```+|~~~+)\s*([\w-]*)\s*(\S*)/.exec(lines[i] ?? '');
     if (!open) continue;
     const fence = open[2] ?? '```';
     const body: string[] = [];
     let j = i + 1;
     while (j < lines.length && !(lines[j] ?? '').trim().startsWith(fence)) body.push(lines[j++] ?? '');
-    blocks.push({ lang: open[3] ?? '', code: body.join('\n'), line: i + 2 });
+    blocks.push({ lang: open[3] ?? '', name: open[4] ?? '', code: body.join('\n'), line: i + 2 });
     i = j;
   }
   return blocks;
