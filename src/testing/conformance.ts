@@ -4,6 +4,7 @@
  */
 
 import type { KvBackend } from '../interface/backend.js';
+import { bindExpect, type ExpectFn } from './suite/expect.js';
 
 /** What a case gets: a backend, a key prefix of its own, and time control. */
 export interface CaseContext {
@@ -71,8 +72,10 @@ export function defineCases(name: string, cases: ConformanceCase[]): CaseGroup {
   return { name, cases };
 }
 
-/** The test-runner functions the harness needs (vitest's, or any compatible runner's). */
+/** The test-runner functions the harness needs (vitest's, jest's, or any compatible runner's). */
 export interface TestApi {
+  /** The runner's `expect`: the shipped cases assert with it (see suite/expect.ts). */
+  expect: ExpectFn;
   /** Group the tests that `body` registers under `name`. */
   describe(name: string, body: () => void): void;
   /** Register one test. */
@@ -89,6 +92,7 @@ let prefixCounter = 0;
  * Register `groups` on `target` with the given test API. Each test is named "[target] group › case".
  */
 export function runConformance(target: BackendTarget, groups: readonly CaseGroup[], api: TestApi): void {
+  bindExpect(api.expect);
   api.describe(`[${target.name}]`, () => {
     api.beforeAll(async () => {
       await target.setup?.();
@@ -116,6 +120,7 @@ export function runConformance(target: BackendTarget, groups: readonly CaseGroup
                   minLeaseTtl: target.minLeaseTtl(),
                   serverVersion: status.version,
                 };
+                bindExpect(api.expect); // per test too: two runConformance calls may pass different runners' expects
                 await c.run(ctx);
               } finally {
                 await env.close();
