@@ -34,7 +34,14 @@ export interface Matchers {
   toBeLessThanOrEqual(n: number | bigint): void;
   /** The same matchers, negated. */
   readonly not: Matchers;
+  /** The same matchers, applied to the reason the promise `actual` rejects with. */
+  readonly rejects: PromiseMatchers;
 }
+
+/** {@link Matchers} on a promise's outcome: each returns a promise to await. */
+export type PromiseMatchers = {
+  [K in Exclude<keyof Matchers, 'not' | 'rejects'>]: (...args: Parameters<Matchers[K]>) => Promise<unknown>;
+};
 
 /** A test runner's `expect` (vitest's, jest's), as the harness calls it: with one argument. */
 export type ExpectFn = (actual: unknown) => Matchers;
@@ -63,14 +70,18 @@ function labelled(matchers: Matchers, message: string): Matchers {
   return new Proxy(matchers, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      if (property === 'not') return labelled(value as Matchers, message);
+      if (property === 'not' || property === 'rejects') return labelled(value as Matchers, message);
       if (typeof value !== 'function') return value;
+      const label = (error: unknown) => {
+        if (error instanceof Error) error.message = `${message}: ${error.message}`;
+        throw error;
+      };
       return (...args: unknown[]) => {
         try {
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
+          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return result instanceof Promise ? result.catch(label) : result;
         } catch (error) {
-          if (error instanceof Error) error.message = `${message}: ${error.message}`;
-          throw error;
+          return label(error);
         }
       };
     },
