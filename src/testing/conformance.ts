@@ -1,6 +1,6 @@
 /**
  * The conformance harness: each case is written once, against {@link KvBackend} only, and runs on every
- * target (the memory backend, a real etcd, or a third party's backend). Cases live in test/conformance.
+ * target (the memory backend, a real etcd, or a third party's backend). The cases: {@link allCases}.
  */
 
 import type { KvBackend } from '../interface/backend.js';
@@ -61,7 +61,7 @@ export interface ConformanceCase {
   run(ctx: CaseContext): Promise<void>;
 }
 
-/** A named group of cases (one file in test/conformance/cases). */
+/** A named group of cases (one file in src/testing/suite/cases). */
 export interface CaseGroup {
   readonly name: string;
   readonly cases: readonly ConformanceCase[];

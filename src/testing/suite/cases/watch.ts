@@ -1,11 +1,11 @@
 /** Watch through the Watcher iterator: start positions, replay, compaction, prevKv, filters, event grouping. */
 
-import { expect } from 'vitest';
-import { prefixRange, toText, ZERO_KEY } from '../../../src/common/bytes.js';
-import { CompactedError } from '../../../src/interface/errors.js';
-import type { WatchCreateRequest, WatchEvent, WatchResponse } from '../../../src/interface/watch.js';
-import type { CaseContext } from '../../../src/testing/conformance.js';
-import { defineCases } from '../../../src/testing/conformance.js';
+import { expect } from '../expect.js';
+import { prefixRange, toText, ZERO_KEY } from '../../../common/bytes.js';
+import { CompactedError } from '../../../interface/errors.js';
+import type { WatchCreateRequest, WatchEvent, WatchResponse } from '../../../interface/watch.js';
+import type { CaseContext } from '../../../testing/conformance.js';
+import { defineCases } from '../../../testing/conformance.js';
 import { differs } from '../differences.js';
 import { currentRevision, Recorder } from '../helpers.js';
 

@@ -4,8 +4,8 @@
  * Only single-revision writes on distinct keys are modelled (put, delete, delete range, flat txns).
  */
 
-import { compareBytes, toBytes, toText } from '../../src/common/bytes.js';
-import type { WatchEvent, WatchFilter, WatchResponse } from '../../src/interface/watch.js';
+import { compareBytes, toBytes, toText } from '../../common/bytes.js';
+import type { WatchEvent, WatchFilter, WatchResponse } from '../../interface/watch.js';
 
 /** One key's live state. */
 export interface ModelKv {

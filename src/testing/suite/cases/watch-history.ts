@@ -5,11 +5,11 @@
  */
 
 import fc from 'fast-check';
-import { expect } from 'vitest';
-import { prefixRange, toText } from '../../../src/common/bytes.js';
-import type { WatchCreateRequest, WatchEvent, WatchResponse } from '../../../src/interface/watch.js';
-import type { CaseContext } from '../../../src/testing/conformance.js';
-import { defineCases } from '../../../src/testing/conformance.js';
+import { expect } from '../expect.js';
+import { prefixRange, toText } from '../../../common/bytes.js';
+import type { WatchCreateRequest, WatchEvent, WatchResponse } from '../../../interface/watch.js';
+import type { CaseContext } from '../../../testing/conformance.js';
+import { defineCases } from '../../../testing/conformance.js';
 import { differs } from '../differences.js';
 import { currentRevision, Recorder } from '../helpers.js';
 import { checkWatchGuarantees, describeEvent, KeyspaceModel, type ModelOp } from '../history-model.js';

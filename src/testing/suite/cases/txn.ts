@@ -1,7 +1,7 @@
 /** Txn: compares (every target × result, missing keys, ranges), branches, nesting, snapshots, revisions. */
 
-import { expect } from 'vitest';
-import { prefixRange, toText } from '../../../src/common/bytes.js';
+import { expect } from '../expect.js';
+import { prefixRange, toText } from '../../../common/bytes.js';
 import type {
   Compare,
   CompareResult,
@@ -9,8 +9,8 @@ import type {
   RangeResponse,
   ResponseOp,
   TxnResponse,
-} from '../../../src/interface/kv.js';
-import { defineCases } from '../../../src/testing/conformance.js';
+} from '../../../interface/kv.js';
+import { defineCases } from '../../../testing/conformance.js';
 import { currentRevision, keysOf, valuesOf } from '../helpers.js';
 
 const RESULTS: readonly CompareResult[] = ['EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL'];

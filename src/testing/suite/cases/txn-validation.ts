@@ -1,7 +1,7 @@
 /** Txn validation: op limits, duplicate keys, empty keys and ops, apply-time checks; never a partial effect. */
 
-import { expect } from 'vitest';
-import { prefixRange, ZERO_KEY } from '../../../src/common/bytes.js';
+import { expect } from '../expect.js';
+import { prefixRange, ZERO_KEY } from '../../../common/bytes.js';
 import {
   DuplicateKeyError,
   EmptyKeyError,
@@ -10,10 +10,10 @@ import {
   LeaseNotFoundError,
   RequestTooLargeError,
   TooManyOpsError,
-} from '../../../src/interface/errors.js';
-import type { RequestOp, TxnRequest } from '../../../src/interface/kv.js';
-import type { CaseContext } from '../../../src/testing/conformance.js';
-import { defineCases } from '../../../src/testing/conformance.js';
+} from '../../../interface/errors.js';
+import type { RequestOp, TxnRequest } from '../../../interface/kv.js';
+import type { CaseContext } from '../../../testing/conformance.js';
+import { defineCases } from '../../../testing/conformance.js';
 import { differs } from '../differences.js';
 import { currentRevision, expectRejects, keysOf, valuesOf } from '../helpers.js';
 import { unusedLeaseId } from './put.js';

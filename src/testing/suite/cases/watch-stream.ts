@@ -1,10 +1,10 @@
 /** The raw watch stream: creation replies, watch IDs, refused creates, cancel, progress requests. */
 
-import { expect } from 'vitest';
-import { prefixRange, ZERO_KEY } from '../../../src/common/bytes.js';
-import type { WatchResponse, WatchStream } from '../../../src/interface/watch.js';
-import type { CaseContext } from '../../../src/testing/conformance.js';
-import { defineCases } from '../../../src/testing/conformance.js';
+import { expect } from '../expect.js';
+import { prefixRange, ZERO_KEY } from '../../../common/bytes.js';
+import type { WatchResponse, WatchStream } from '../../../interface/watch.js';
+import type { CaseContext } from '../../../testing/conformance.js';
+import { defineCases } from '../../../testing/conformance.js';
 import { differs } from '../differences.js';
 import { currentRevision, Recorder } from '../helpers.js';
 import { summary } from './watch.js';

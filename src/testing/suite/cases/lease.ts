@@ -1,13 +1,13 @@
 /** Leases without waiting: grant, revoke, keepalive, timeToLive, the lease list. */
 
-import { expect } from 'vitest';
-import { prefixRange, toText } from '../../../src/common/bytes.js';
+import { expect } from '../expect.js';
+import { prefixRange, toText } from '../../../common/bytes.js';
 import {
   LeaseExistsError,
   LeaseNotFoundError,
   LeaseTtlTooLargeError,
-} from '../../../src/interface/errors.js';
-import { defineCases } from '../../../src/testing/conformance.js';
+} from '../../../interface/errors.js';
+import { defineCases } from '../../../testing/conformance.js';
 import { currentRevision, expectRejects, keysOf } from '../helpers.js';
 import { unusedLeaseId } from './put.js';
 

@@ -1,6 +1,6 @@
 /** Every conformance case group, in the order they run. */
 
-import type { CaseGroup } from '../../../src/testing/conformance.js';
+import type { CaseGroup } from '../../../testing/conformance.js';
 import badInput from './bad-input.js';
 import compaction from './compaction.js';
 import deleteRange from './delete-range.js';

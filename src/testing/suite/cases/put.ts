@@ -1,7 +1,7 @@
 /** Put: prevKv, ignoreValue/ignoreLease and their errors, lease attachment, unknown leases, size limits. */
 
-import { expect } from 'vitest';
-import { toText } from '../../../src/common/bytes.js';
+import { expect } from '../expect.js';
+import { toText } from '../../../common/bytes.js';
 import {
   EmptyKeyError,
   KeyNotFoundError,
@@ -9,8 +9,8 @@ import {
   LeaseProvidedError,
   RequestTooLargeError,
   ValueProvidedError,
-} from '../../../src/interface/errors.js';
-import { defineCases } from '../../../src/testing/conformance.js';
+} from '../../../interface/errors.js';
+import { defineCases } from '../../../testing/conformance.js';
 import { currentRevision, expectRejects, keysOf, valuesOf } from '../helpers.js';
 
 /** A lease ID no server has handed out: random, positive, below 2^62. */

@@ -6,8 +6,8 @@
  */
 
 import fc from 'fast-check';
-import { expect } from 'vitest';
-import { toText } from '../../../src/common/bytes.js';
+import { expect } from '../expect.js';
+import { toText } from '../../../common/bytes.js';
 import type {
   Compare,
   CompareResult,
@@ -15,9 +15,9 @@ import type {
   RequestOp,
   ResponseOp,
   TxnResponse,
-} from '../../../src/interface/kv.js';
-import type { CaseContext } from '../../../src/testing/conformance.js';
-import { defineCases } from '../../../src/testing/conformance.js';
+} from '../../../interface/kv.js';
+import type { CaseContext } from '../../../testing/conformance.js';
+import { defineCases } from '../../../testing/conformance.js';
 import { currentRevision } from '../helpers.js';
 import type { ModelKv } from '../history-model.js';
 

@@ -4,7 +4,7 @@
  * differ and why.
  */
 
-import type { CaseContext } from '../../src/testing/conformance.js';
+import type { CaseContext } from '../../testing/conformance.js';
 
 /** One known difference. */
 export interface KnownDifference {
