@@ -5,14 +5,13 @@
  * @module etcd-kv-kit/testing
  */
 
+export * from './cases.js';
 export * from './conformance.js';
 export * from './etcd-cluster.js';
 export * from './etcd-server.js';
 export * from './linearizability.js';
 /** The reference model of etcd's KV and lease state (a pure step function), the oracle of property tests. */
 export * as model from './model/index.js';
-export { allCases } from './suite/cases/index.js';
-export * from './suite/differences.js';
-export type { ExpectFn, Matchers } from './suite/expect.js';
+export type { ExpectFn, Matchers, PromiseMatchers } from './suite/expect.js';
 export * from './targets.js';
 export * from './watch-checks.js';

@@ -1,10 +1,10 @@
 /** Small conveniences shared by the conformance cases: revisions, error matching, watch recording. */
 
-import { expect } from './expect.js';
 import { toText } from '../../common/bytes.js';
 import type { KvBackend } from '../../interface/backend.js';
 import type { EtcdError } from '../../interface/errors.js';
 import type { KeyValue } from '../../interface/kv.js';
+import { expect } from './expect.js';
 
 /** The backend's current revision (Status header). */
 export async function currentRevision(backend: KvBackend): Promise<number> {

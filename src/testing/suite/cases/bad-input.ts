@@ -4,13 +4,13 @@
  * Kept last in the run order: an invalid sort target sent to a raw 3.4 server would crash it.
  */
 
-import { expect } from '../expect.js';
 import { prefixRange } from '../../../common/bytes.js';
 import { describe as describeValue } from '../../../common/validate.js';
 import type { KvBackend } from '../../../interface/backend.js';
 import { InvalidArgumentError, InvalidSortOptionError } from '../../../interface/errors.js';
 import type { CaseContext } from '../../../testing/conformance.js';
 import { defineCases } from '../../../testing/conformance.js';
+import { expect } from '../expect.js';
 import { currentRevision } from '../helpers.js';
 
 /** Call `backend[method](arg)` bypassing the static types, as a JavaScript caller could. */

@@ -1,10 +1,10 @@
 /** Compaction: the revision edges, what history is kept, and reads in [C, R] unchanged. */
 
-import { expect } from '../expect.js';
 import { prefixRange } from '../../../common/bytes.js';
 import { CompactedError, FutureRevisionError } from '../../../interface/errors.js';
 import type { RangeResponse } from '../../../interface/kv.js';
 import { defineCases } from '../../../testing/conformance.js';
+import { expect } from '../expect.js';
 import { currentRevision, expectRejects, keysOf, valuesOf } from '../helpers.js';
 
 const COMPACTED = 'etcdserver: mvcc: required revision has been compacted';

@@ -1,8 +1,8 @@
 /** DeleteRange: single keys, intervals, prefixes, from-key; prevKvs in key order; one revision for all. */
 
-import { expect } from '../expect.js';
 import { fromKeyRange, prefixRange, toText } from '../../../common/bytes.js';
 import { defineCases } from '../../../testing/conformance.js';
+import { expect } from '../expect.js';
 import { currentRevision, keysOf, valuesOf } from '../helpers.js';
 
 export default defineCases('delete range', [

@@ -1,8 +1,8 @@
 /** Put, get and delete with their revisions: the first slice every backend must get right. */
 
-import { expect } from '../expect.js';
 import { toText } from '../../../common/bytes.js';
 import { defineCases } from '../../../testing/conformance.js';
+import { expect } from '../expect.js';
 
 export default defineCases('kv basic', [
   {

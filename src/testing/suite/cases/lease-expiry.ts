@@ -3,10 +3,10 @@
  * (minimum TTLs, so each takes a few seconds there). Kept to two cases on purpose.
  */
 
-import { expect } from '../expect.js';
 import { prefixRange, toText } from '../../../common/bytes.js';
 import type { WatchResponse } from '../../../interface/watch.js';
 import { defineCases } from '../../../testing/conformance.js';
+import { expect } from '../expect.js';
 import { currentRevision, keysOf, Recorder } from '../helpers.js';
 
 export default defineCases('lease expiry', [

@@ -1,13 +1,9 @@
 /** Leases without waiting: grant, revoke, keepalive, timeToLive, the lease list. */
 
-import { expect } from '../expect.js';
 import { prefixRange, toText } from '../../../common/bytes.js';
-import {
-  LeaseExistsError,
-  LeaseNotFoundError,
-  LeaseTtlTooLargeError,
-} from '../../../interface/errors.js';
+import { LeaseExistsError, LeaseNotFoundError, LeaseTtlTooLargeError } from '../../../interface/errors.js';
 import { defineCases } from '../../../testing/conformance.js';
+import { expect } from '../expect.js';
 import { currentRevision, expectRejects, keysOf } from '../helpers.js';
 import { unusedLeaseId } from './put.js';
 

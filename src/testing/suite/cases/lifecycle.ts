@@ -1,8 +1,8 @@
 /** Call lifecycle: an already-aborted signal applies nothing; a closed backend refuses every call. */
 
-import { expect } from '../expect.js';
 import { AbortError, ClosedError } from '../../../interface/errors.js';
 import { defineCases } from '../../../testing/conformance.js';
+import { expect } from '../expect.js';
 import { currentRevision, expectRejects } from '../helpers.js';
 
 export default defineCases('lifecycle', [

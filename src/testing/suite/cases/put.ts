@@ -1,6 +1,5 @@
 /** Put: prevKv, ignoreValue/ignoreLease and their errors, lease attachment, unknown leases, size limits. */
 
-import { expect } from '../expect.js';
 import { toText } from '../../../common/bytes.js';
 import {
   EmptyKeyError,
@@ -11,6 +10,7 @@ import {
   ValueProvidedError,
 } from '../../../interface/errors.js';
 import { defineCases } from '../../../testing/conformance.js';
+import { expect } from '../expect.js';
 import { currentRevision, expectRejects, keysOf, valuesOf } from '../helpers.js';
 
 /** A lease ID no server has handed out: random, positive, below 2^62. */

@@ -5,11 +5,11 @@
  */
 
 import fc from 'fast-check';
-import { expect } from '../expect.js';
 import { toText } from '../../../common/bytes.js';
 import type { KeyValue, RangeRequest, SortOrder, SortTarget } from '../../../interface/kv.js';
 import type { CaseContext } from '../../../testing/conformance.js';
 import { defineCases } from '../../../testing/conformance.js';
+import { expect } from '../expect.js';
 import { currentRevision } from '../helpers.js';
 import { KeyspaceModel, type ModelKv, type ModelOp } from '../history-model.js';
 

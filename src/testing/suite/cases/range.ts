@@ -1,10 +1,10 @@
 /** Range: the range conventions, limit/more/count, sorting, projections, filters and historical reads. */
 
-import { expect } from '../expect.js';
 import { fromKeyRange, prefixRange, ZERO_KEY } from '../../../common/bytes.js';
 import { FutureRevisionError } from '../../../interface/errors.js';
 import type { SortOrder, SortTarget } from '../../../interface/kv.js';
 import { defineCases } from '../../../testing/conformance.js';
+import { expect } from '../expect.js';
 import { currentRevision, expectRejects, keysOf, valuesOf } from '../helpers.js';
 
 export default defineCases('range', [

@@ -1,7 +1,7 @@
 /** Maintenance.Status: the version string and the header revision. */
 
-import { expect } from '../expect.js';
 import { defineCases } from '../../../testing/conformance.js';
+import { expect } from '../expect.js';
 
 export default defineCases('status', [
   {

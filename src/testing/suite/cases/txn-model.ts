@@ -6,7 +6,6 @@
  */
 
 import fc from 'fast-check';
-import { expect } from '../expect.js';
 import { toText } from '../../../common/bytes.js';
 import type {
   Compare,
@@ -18,6 +17,7 @@ import type {
 } from '../../../interface/kv.js';
 import type { CaseContext } from '../../../testing/conformance.js';
 import { defineCases } from '../../../testing/conformance.js';
+import { expect } from '../expect.js';
 import { currentRevision } from '../helpers.js';
 import type { ModelKv } from '../history-model.js';
 

@@ -1,6 +1,5 @@
 /** Txn validation: op limits, duplicate keys, empty keys and ops, apply-time checks; never a partial effect. */
 
-import { expect } from '../expect.js';
 import { prefixRange, ZERO_KEY } from '../../../common/bytes.js';
 import {
   DuplicateKeyError,
@@ -15,6 +14,7 @@ import type { RequestOp, TxnRequest } from '../../../interface/kv.js';
 import type { CaseContext } from '../../../testing/conformance.js';
 import { defineCases } from '../../../testing/conformance.js';
 import { differs } from '../differences.js';
+import { expect } from '../expect.js';
 import { currentRevision, expectRejects, keysOf, valuesOf } from '../helpers.js';
 import { unusedLeaseId } from './put.js';
 import { compare } from './txn.js';

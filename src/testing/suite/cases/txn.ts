@@ -1,6 +1,5 @@
 /** Txn: compares (every target × result, missing keys, ranges), branches, nesting, snapshots, revisions. */
 
-import { expect } from '../expect.js';
 import { prefixRange, toText } from '../../../common/bytes.js';
 import type {
   Compare,
@@ -11,6 +10,7 @@ import type {
   TxnResponse,
 } from '../../../interface/kv.js';
 import { defineCases } from '../../../testing/conformance.js';
+import { expect } from '../expect.js';
 import { currentRevision, keysOf, valuesOf } from '../helpers.js';
 
 const RESULTS: readonly CompareResult[] = ['EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL'];

@@ -5,12 +5,12 @@
  */
 
 import fc from 'fast-check';
-import { expect } from '../expect.js';
 import { prefixRange, toText } from '../../../common/bytes.js';
 import type { WatchCreateRequest, WatchEvent, WatchResponse } from '../../../interface/watch.js';
 import type { CaseContext } from '../../../testing/conformance.js';
 import { defineCases } from '../../../testing/conformance.js';
 import { differs } from '../differences.js';
+import { expect } from '../expect.js';
 import { currentRevision, Recorder } from '../helpers.js';
 import { checkWatchGuarantees, describeEvent, KeyspaceModel, type ModelOp } from '../history-model.js';
 

@@ -1,11 +1,11 @@
 /** The raw watch stream: creation replies, watch IDs, refused creates, cancel, progress requests. */
 
-import { expect } from '../expect.js';
 import { prefixRange, ZERO_KEY } from '../../../common/bytes.js';
 import type { WatchResponse, WatchStream } from '../../../interface/watch.js';
 import type { CaseContext } from '../../../testing/conformance.js';
 import { defineCases } from '../../../testing/conformance.js';
 import { differs } from '../differences.js';
+import { expect } from '../expect.js';
 import { currentRevision, Recorder } from '../helpers.js';
 import { summary } from './watch.js';
 

@@ -1,12 +1,12 @@
 /** Watch through the Watcher iterator: start positions, replay, compaction, prevKv, filters, event grouping. */
 
-import { expect } from '../expect.js';
 import { prefixRange, toText, ZERO_KEY } from '../../../common/bytes.js';
 import { CompactedError } from '../../../interface/errors.js';
 import type { WatchCreateRequest, WatchEvent, WatchResponse } from '../../../interface/watch.js';
 import type { CaseContext } from '../../../testing/conformance.js';
 import { defineCases } from '../../../testing/conformance.js';
 import { differs } from '../differences.js';
+import { expect } from '../expect.js';
 import { currentRevision, Recorder } from '../helpers.js';
 
 /** Open a watcher, wait for its creation, and record it. */
