@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConformance } from '../../src/testing/conformance.js';
-import { memoryTarget } from '../../src/testing/targets.js';
 import { allCases } from '../../src/testing/suite/cases/index.js';
+import { memoryTarget } from '../../src/testing/targets.js';
 
 runConformance(memoryTarget(), allCases, { describe, it, beforeAll, afterAll, expect });
