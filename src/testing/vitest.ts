@@ -6,6 +6,7 @@
  * // vitest.config.ts
  * export default defineConfig({ test: { globalSetup: ['etcd-kv-kit/testing/vitest'] } });
  * // any test file
+ * import type {} from 'etcd-kv-kit/testing/vitest'; // the type of inject('etcdKvKit')
  * import { inject } from 'vitest';
  * const { endpoint } = inject('etcdKvKit').etcd;
  * ```
