@@ -56,6 +56,13 @@ describe('the packed tarball', () => {
     }
   });
 
+  it('typesVersions gives every subpath its types under moduleResolution node10', () => {
+    const mapped = pkg.typesVersions['*'] ?? {};
+    for (const { specifier, types } of subpaths().filter((s) => s.specifier !== pkg.name)) {
+      expect(mapped[specifier.slice(pkg.name.length + 1)], specifier).toEqual([types]);
+    }
+  });
+
   it('declaration maps send go-to-definition to the shipped TypeScript source', () => {
     const maps = consumer.files.filter((f) => f.endsWith('.d.ts.map'));
     expect(maps.length).toBe(consumer.files.filter((f) => f.endsWith('.d.ts')).length);
