@@ -1,10 +1,11 @@
 /**
  * The `expect` the shipped conformance cases assert with. The cases are runner-neutral: they import this
- * module, and {@link runConformance} binds it to the `expect` its caller passes in {@link TestApi}
- * (vitest's and jest's both fit), so a failed assertion is reported by the caller's own runner.
+ * module, and {@link runConformance} binds it to the `expect` its caller passes in {@link TestApi}, so a
+ * failed assertion is reported by the caller's own runner. vitest's `expect` is tested; jest's has the
+ * same matchers but is not tested here.
  */
 
-/** The matchers the cases use: a subset that vitest's and jest's `expect` share. */
+/** The matchers the cases use: a subset that vitest's and jest's `expect` both have. */
 export interface Matchers {
   /** `Object.is` equality. */
   toBe(expected: unknown): void;
