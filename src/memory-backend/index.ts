@@ -1,6 +1,9 @@
 /**
  * The in-memory etcd: a {@link MemoryStore} holds the state, and each {@link MemoryBackend} is a client of
- * it implementing {@link KvBackend} with etcd v3's semantics. `new MemoryBackend()` makes a store of its own.
+ * it implementing {@link etcd-kv-kit!KvBackend | KvBackend} with etcd v3's semantics. `new MemoryBackend()`
+ * makes a store of its own.
+ *
+ * @module etcd-kv-kit/memory
  */
 
 export {

@@ -183,6 +183,7 @@ export class MemoryBackend implements KvBackend {
     if (this.#ownsStore) await this.store.close();
   }
 
+  /** {@link close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

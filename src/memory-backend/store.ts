@@ -335,6 +335,7 @@ export class MemoryStore implements AsyncDisposable {
   /**
    * A new watch stream on this store; `detach` runs once when it closes. Used by clients, which own
    * their streams.
+   * @internal
    */
   openWatchStream(detach: (stream: MemoryWatchStream) => void): MemoryWatchStream {
     const host: StreamHost = {
@@ -361,17 +362,24 @@ export class MemoryStore implements AsyncDisposable {
     this.#clients.clear();
   }
 
+  /** {@link close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
-  /** Register a client (called by its constructor). */
+  /**
+   * Register a client (called by its constructor).
+   * @internal
+   */
   attach(client: MemoryBackend): void {
     if (this.#closed) throw new ClosedError('memory store is closed');
     this.#clients.add(client);
   }
 
-  /** Forget a closed client. */
+  /**
+   * Forget a closed client.
+   * @internal
+   */
   detach(client: MemoryBackend): void {
     this.#clients.delete(client);
   }

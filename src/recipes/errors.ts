@@ -1,6 +1,6 @@
 /**
  * Errors of the coordination recipes, with the messages of etcd's Go client (client/v3/concurrency)
- * where one exists (semantics §9, client-library errors). All extend {@link EtcdError}.
+ * where one exists (docs/semantics.md §9, client-library errors). All extend {@link EtcdError}.
  */
 
 import { EtcdError, fixedError, GrpcStatus, type GrpcStatusCode } from '../interface/errors.js';
@@ -59,7 +59,7 @@ export class NotLeaderError extends fixedError(
 
 /**
  * The election has no leader (Go: `ErrElectionNoLeader`). Not the cluster-level "etcdserver: no leader",
- * which is {@link ClusterNoLeaderError}.
+ * which is {@link etcd-kv-kit!ClusterNoLeaderError | ClusterNoLeaderError}.
  */
 export class NoLeaderError extends fixedError(
   'ErrElectionNoLeader',

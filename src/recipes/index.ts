@@ -1,5 +1,5 @@
 /**
- * Coordination recipes on any {@link KvBackend}, following etcd's Go client (client/v3/concurrency):
+ * Coordination recipes on any {@link etcd-kv-kit!KvBackend | KvBackend}, following etcd's Go client (client/v3/concurrency):
  *
  * - {@link Session}: a lease kept alive in the background; `done` aborts when it is lost.
  * - {@link Mutex}: a fair distributed lock with fencing ({@link Mutex.isOwner}, {@link Mutex.fencingToken}).
@@ -10,6 +10,8 @@
  *
  * Every wait takes an AbortSignal, every timer runs on `backend.clock`, and everything that holds
  * something implements Symbol.asyncDispose.
+ *
+ * @module etcd-kv-kit/recipes
  */
 
 export { type LeaseLossReason, LeaseLostError } from '../lease/errors.js';

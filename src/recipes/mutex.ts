@@ -1,5 +1,5 @@
 /**
- * Mutex: etcd's distributed lock (client/v3/concurrency/mutex.go), step for step (semantics §10).
+ * Mutex: etcd's distributed lock (client/v3/concurrency/mutex.go), step for step (docs/semantics.md §10).
  *
  * Each contender puts `pfx/<leaseHex>` on its session's lease; the key with the lowest create revision
  * holds the lock, and every other contender waits only for the key just before its own. Leases are

@@ -1,9 +1,10 @@
 /**
  * The conformance harness: each case is written once, against {@link KvBackend} only, and runs on every
- * target (the memory backend, a real etcd, or a third party's backend). Cases live in test/conformance.
+ * target (the memory backend, a real etcd, or a third party's backend). The cases: {@link allCases}.
  */
 
 import type { KvBackend } from '../interface/backend.js';
+import { bindExpect, type ExpectFn } from './suite/expect.js';
 
 /** What a case gets: a backend, a key prefix of its own, and time control. */
 export interface CaseContext {
@@ -33,6 +34,7 @@ export interface CaseContext {
 /** One environment a target opens per case. */
 export interface TargetCase {
   backend: KvBackend;
+  /** Let `ms` of lease time pass on this target (a manual clock, or a real sleep). */
   advanceTime(ms: number): Promise<void>;
   /** Release what `openCase` made. */
   close(): Promise<void>;
@@ -62,10 +64,11 @@ export interface ConformanceCase {
   readonly name: string;
   /** Per-case timeout on real servers (ms); the harness default applies otherwise. */
   readonly timeoutMs?: number;
+  /** The case's body: throws (a failed assertion) when the target does not behave as etcd does. */
   run(ctx: CaseContext): Promise<void>;
 }
 
-/** A named group of cases (one file in test/conformance/cases). */
+/** A named group of cases (one file in src/testing/suite/cases). */
 export interface CaseGroup {
   readonly name: string;
   readonly cases: readonly ConformanceCase[];
@@ -76,11 +79,17 @@ export function defineCases(name: string, cases: ConformanceCase[]): CaseGroup {
   return { name, cases };
 }
 
-/** The test-runner functions the harness needs (vitest's, or any compatible runner's). */
+/** The test-runner functions the harness needs (vitest's, jest's, or any compatible runner's). */
 export interface TestApi {
+  /** The runner's `expect`: the shipped cases assert with it (see suite/expect.ts). */
+  expect: ExpectFn;
+  /** Group the tests that `body` registers under `name`. */
   describe(name: string, body: () => void): void;
+  /** Register one test. */
   it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
+  /** Run `body` once before the tests of the enclosing group. */
   beforeAll(body: () => Promise<void>, timeoutMs?: number): void;
+  /** Run `body` once after the tests of the enclosing group. */
   afterAll(body: () => Promise<void>, timeoutMs?: number): void;
 }
 
@@ -90,6 +99,7 @@ let prefixCounter = 0;
  * Register `groups` on `target` with the given test API. Each test is named "[target] group › case".
  */
 export function runConformance(target: BackendTarget, groups: readonly CaseGroup[], api: TestApi): void {
+  bindExpect(api.expect);
   api.describe(`[${target.name}]`, () => {
     api.beforeAll(async () => {
       await target.setup?.();
@@ -118,6 +128,7 @@ export function runConformance(target: BackendTarget, groups: readonly CaseGroup
                   serverVersion: status.version,
                   progressNotifyIntervalMs: target.progressNotifyIntervalMs?.() ?? 600_000,
                 };
+                bindExpect(api.expect); // per test too: two runConformance calls may pass different runners' expects
                 await c.run(ctx);
               } finally {
                 await env.close();

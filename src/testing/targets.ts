@@ -47,7 +47,10 @@ export function memoryTarget(
  * A real etcd started once per file by the harness (progress notifications every second unless `options`
  * say otherwise); a new client per case.
  */
-export function etcdTarget(options: EtcdServerOptions = {}): BackendTarget & { server(): EtcdServer } {
+export function etcdTarget(options: EtcdServerOptions = {}): BackendTarget & {
+  /** The running server (between setup and teardown). */
+  server(): EtcdServer;
+} {
   const progressNotifyIntervalMs = options.progressNotifyIntervalMs ?? PROGRESS_INTERVAL_MS;
   let server: EtcdServer | undefined;
   const running = (): EtcdServer => {
@@ -84,6 +87,7 @@ export function etcdTarget(options: EtcdServerOptions = {}): BackendTarget & { s
 export function serverTarget(
   options: { minLeaseTtl?: number; progressNotifyIntervalMs?: number; etcdVersion?: string } = {},
 ): BackendTarget & {
+  /** The running server (between setup and teardown). */
   server(): RunningServer;
 } {
   const minLeaseTtl = options.minLeaseTtl ?? 1;

@@ -18,7 +18,7 @@ import {
   MemoryStore,
 } from '../../src/memory-backend/index.js';
 import { startServer } from '../../src/server/index.js';
-import { knownDifferences } from '../conformance/differences.js';
+import { knownDifferences } from '../../src/testing/suite/differences.js';
 import { Reader, setup } from './helpers.js';
 
 describe('etcdVersion', () => {

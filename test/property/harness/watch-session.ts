@@ -8,6 +8,7 @@ import { prefixEnd } from '../../../src/common/bytes.js';
 import type { KvBackend } from '../../../src/interface/backend.js';
 import type { WatchCreateRequest, WatchResponse, WatchStream } from '../../../src/interface/watch.js';
 import type { ModelState } from '../../../src/testing/model/index.js';
+import { differs } from '../../../src/testing/suite/differences.js';
 import {
   checkReliable,
   checkResumable,
@@ -17,7 +18,6 @@ import {
   type WatchHistory,
   type WatchViolation,
 } from '../../../src/testing/watch-checks.js';
-import { differs } from '../../conformance/differences.js';
 import type { Mapper } from './translate.js';
 
 /** A stream and what it received, normalized to model terms. */
@@ -84,7 +84,7 @@ export class WatchSession {
   /** Events the validators looked at (coverage figure). */
   checkedEvents = 0;
 
-  /** The server, for the known differences (test/conformance/differences.ts). */
+  /** The server, for the known differences (src/testing/suite/differences.ts). */
   #server = { target: '', serverVersion: '' };
 
   constructor(
