@@ -11,19 +11,48 @@ import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
 import { type RpcStatus, toStatus, unmarshalStatus } from './status.js';
 
+/** What a request carries besides its message: the caller's credentials, as etcd reads them. */
+export interface RequestMeta {
+  /** The auth token from metadata `token` (or `authorization`). */
+  readonly token: string | undefined;
+  /** The common name of the client certificate verified by TLS (etcd's --client-cert-auth). */
+  readonly certCommonName: string | undefined;
+}
+
 /** A unary RPC: the request, decoded; resolves with the response message. */
-export type UnaryHandler = (client: MemoryBackend, request: WireMessage) => Promise<WireMessage>;
+export type UnaryHandler = (
+  client: MemoryBackend,
+  request: WireMessage,
+  meta: RequestMeta,
+) => Promise<WireMessage>;
 
 /** A bidirectional streaming RPC. */
 export type BidiHandler = (
   call: grpc.ServerDuplexStream<WireMessage | DecodeFailure, WireMessage>,
   client: MemoryBackend,
+  meta: RequestMeta,
 ) => void;
 
 /** A service's handlers by method name. */
 export interface ServiceHandlers {
   unary?: Record<string, UnaryHandler>;
   bidi?: Record<string, BidiHandler>;
+}
+
+/** The credentials of a gRPC call. */
+export function requestMeta(call: {
+  metadata: grpc.Metadata;
+  getAuthContext?(): { sslPeerCertificate?: { subject?: { CN?: string | string[] } } };
+}): RequestMeta {
+  const first = (key: string): string | undefined => {
+    const v = call.metadata.get(key)[0];
+    return v === undefined ? undefined : String(v);
+  };
+  const cn = call.getAuthContext?.().sslPeerCertificate?.subject?.CN;
+  return {
+    token: first('token') ?? first('authorization'),
+    certCommonName: Array.isArray(cn) ? cn[0] : cn,
+  };
 }
 
 function asServiceError(status: RpcStatus): grpc.ServerErrorResponse {
@@ -43,7 +72,7 @@ export function unaryCall(
     }
     let result: Promise<WireMessage>;
     try {
-      result = handler(ctx.clientFor(call), request);
+      result = handler(ctx.clientFor(call), request, requestMeta(call));
     } catch (error) {
       callback(asServiceError(toStatus(error)));
       return;
@@ -68,7 +97,7 @@ export function bidiCall(
       endWithStatus(call, toStatus(error));
       return;
     }
-    handler(call, client);
+    handler(call, client, requestMeta(call));
   };
 }
 
