@@ -30,7 +30,7 @@ import type { KvBackend } from '../interface/backend.js';
 import { CompactedError, InvalidArgumentError } from '../interface/errors.js';
 import type { Compare, KeyValue, RangeRequest } from '../interface/kv.js';
 import { SessionExpiredError, TooManyClientsError, WaitTimeoutError } from './errors.js';
-import { dropIfOurs, Hold } from './hold.js';
+import { dropIfOurs, Hold, onLease } from './hold.js';
 import {
   linkSignals,
   rangeAt,
@@ -117,17 +117,20 @@ export class DoubleBarrier {
       for (;;) {
         throwIfAborted(signal);
         if (!session.alive) throw new SessionExpiredError({ cause: session.done.reason });
-        entered = await backend.txn({
-          compare: [{ key: this.#ready, target: 'CREATE', result: 'EQUAL', createRevision: 0 }],
-          success: [
-            { requestPut: { key: this.#myKey, value: '', lease: session.lease } },
-            { requestRange: byCreate },
-          ],
-          failure: [
-            { requestRange: { key: this.#ready } },
-            { requestRange: { ...prefixRange(this.#waiters), countOnly: true } },
-          ],
-        });
+        entered = await onLease(
+          backend.txn({
+            compare: [{ key: this.#ready, target: 'CREATE', result: 'EQUAL', createRevision: 0 }],
+            success: [
+              { requestPut: { key: this.#myKey, value: '', lease: session.lease } },
+              { requestRange: byCreate },
+              { requestRange: { key: this.#myKey } },
+            ],
+            failure: [
+              { requestRange: { key: this.#ready } },
+              { requestRange: { ...prefixRange(this.#waiters), countOnly: true } },
+            ],
+          }),
+        );
         if (entered.succeeded) break;
         const ready = rangeAt(entered, 0)?.kvs[0];
         if (!ready || rangeAt(entered, 1)!.count > 0) throw new TooManyClientsError();
@@ -137,26 +140,32 @@ export class DoubleBarrier {
           success: [{ requestDeleteRange: { key: this.#ready } }],
         });
       }
-      const myRev = entered.header.revision;
+      // Our key's create revision (this txn's, unless a key of ours from a failed earlier enter remained).
+      const myRev = rangeAt(entered, 2)?.kvs[0]?.createRevision ?? entered.header.revision;
       hold = new Hold(session, this.#myKey, myRev);
       const waiters = rangeAt(entered, 1)!.kvs;
       if (waiters.findIndex((kv) => toText(kv.key) === this.#myKey) >= this.#count) {
         throw new TooManyClientsError();
       }
       const present = new Set(waiters.map((kv) => toText(kv.key)));
+      let readySeen = false;
       if (present.size < this.#count) {
         const linked = linkSignals(signal, session.done);
         try {
-          await this.#waitFull(present, myRev, linked.signal);
+          readySeen = await this.#waitFull(present, myRev, linked.signal);
         } finally {
           linked.dispose();
         }
       }
       // Mark the round full for late comers (create-if-absent, and only while we are in it).
-      await backend.txn({
-        compare: [{ key: this.#ready, target: 'CREATE', result: 'EQUAL', createRevision: 0 }, hold.isOwner()],
-        success: [{ requestPut: { key: this.#ready, value: '' } }],
-      });
+      if (!readySeen)
+        await backend.txn({
+          compare: [
+            { key: this.#ready, target: 'CREATE', result: 'EQUAL', createRevision: 0 },
+            hold.isOwner(),
+          ],
+          success: [{ requestPut: { key: this.#ready, value: '' } }],
+        });
       this.#hold = hold;
     } catch (error) {
       if (hold) await hold.release().catch(() => {});
@@ -174,9 +183,10 @@ export class DoubleBarrier {
 
   /**
    * Follow the barrier's keys from `revision` + 1 until `count` waiters exist or `key/ready` is put.
-   * `present` holds the waiter keys at `revision`. Throws {@link SessionExpiredError} if our key goes.
+   * `present` holds the waiter keys at `revision`. Resolves true if `key/ready` was put, false if the
+   * count was reached. Throws {@link SessionExpiredError} if our key goes.
    */
-  async #waitFull(present: Set<string>, revision: number, signal: AbortSignal): Promise<void> {
+  async #waitFull(present: Set<string>, revision: number, signal: AbortSignal): Promise<boolean> {
     const backend = this.#backend;
     for (;;) {
       const watcher = backend.watch(
@@ -188,14 +198,14 @@ export class DoubleBarrier {
           for (const event of response.events) {
             const key = toText(event.kv.key);
             if (key === this.#ready) {
-              if (event.type === 'PUT') return;
+              if (event.type === 'PUT') return true;
             } else if (key.startsWith(this.#waiters)) {
               if (event.type === 'PUT') present.add(key);
               else present.delete(key);
               if (key === this.#myKey && event.type === 'DELETE') throw new SessionExpiredError();
             }
           }
-          if (present.size >= this.#count) return;
+          if (present.size >= this.#count) return false;
           revision = response.header.revision;
         }
       } catch (error) {
@@ -209,11 +219,11 @@ export class DoubleBarrier {
         success: [{ requestRange: { key: this.#ready } }, { requestRange: prefixRange(this.#waiters) }],
       });
       const ready = rangeAt(again, 0)?.kvs[0];
-      if (ready && ready.createRevision > revision) return;
+      if (ready && ready.createRevision > revision) return true;
       present.clear();
       for (const kv of rangeAt(again, 1)!.kvs) present.add(toText(kv.key));
       if (!present.has(this.#myKey)) throw new SessionExpiredError();
-      if (present.size >= this.#count) return;
+      if (present.size >= this.#count) return false;
       revision = again.header.revision;
     }
   }
@@ -240,7 +250,7 @@ export class DoubleBarrier {
         const lowest = kvs[0];
         const highest = kvs[kvs.length - 1];
         if (!lowest || !highest) return;
-        const mine = (kv: KeyValue) => toText(kv.key) === this.#myKey;
+        const mine = (kv: KeyValue) => toText(kv.key) === this.#myKey && kv.createRevision === hold.rev;
         if (kvs.length === 1 && mine(lowest)) {
           // Last one out: delete the round's ready key with ours.
           const own: Compare = hold.isOwner();

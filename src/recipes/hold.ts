@@ -5,6 +5,7 @@
  */
 
 import type { KvBackend } from '../interface/backend.js';
+import { LeaseNotFoundError } from '../interface/errors.js';
 import type { Bytes, Compare, RangeResponse, RequestOp, TxnResponse } from '../interface/kv.js';
 import { LockReleasedError, SessionExpiredError } from './errors.js';
 import { rangeAt, throwIfAborted } from './internal.js';
@@ -90,13 +91,15 @@ export async function createOnLease(
 ): Promise<{ rev: number; created: boolean; response: TxnResponse; reads: RangeResponse[] }> {
   throwIfAborted(signal);
   if (!session.alive) throw new SessionExpiredError({ cause: session.done.reason });
-  const response = await session.backend.txn(
-    {
-      compare: [{ key, target: 'CREATE', result: 'EQUAL', createRevision: 0 }],
-      success: [{ requestPut: { key, value, lease: session.lease } }, ...reads],
-      failure: [{ requestRange: { key } }, ...reads],
-    },
-    // Not aborted mid-flight (as Mutex): an aborted write may still be applied and leave the key unseen.
+  const response = await onLease(
+    session.backend.txn(
+      {
+        compare: [{ key, target: 'CREATE', result: 'EQUAL', createRevision: 0 }],
+        success: [{ requestPut: { key, value, lease: session.lease } }, ...reads],
+        failure: [{ requestRange: { key } }, ...reads],
+      },
+      // Not aborted mid-flight (as Mutex): an aborted write may still be applied and leave the key unseen.
+    ),
   );
   let rev = response.header.revision;
   if (!response.succeeded) {
@@ -107,6 +110,19 @@ export async function createOnLease(
   const out: RangeResponse[] = [];
   for (let i = 1; i <= reads.length; i++) out.push(rangeAt(response, i)!);
   return { rev, created: response.succeeded, response, reads: out };
+}
+
+/**
+ * A write that puts a key on the session's lease: the server refusing the lease (expired before the
+ * session's keepalive noticed) is reported as {@link SessionExpiredError}.
+ */
+export async function onLease<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof LeaseNotFoundError) throw new SessionExpiredError({ cause: error });
+    throw error;
+  }
 }
 
 /** An AbortSignal already aborted with {@link LockReleasedError}: `lost` when nothing is held. */

@@ -1,4 +1,4 @@
-/** Small async helpers shared by the recipes (not exported from the package). */
+/** Small async helpers shared by the recipes (of these, only the WaitOptions type is exported from the package). */
 
 import { randomBytes } from 'node:crypto';
 import { leaseHex, prefixRange } from '../common/bytes.js';

@@ -20,7 +20,7 @@ import type { KvBackend } from '../interface/backend.js';
 import { CompactedError } from '../interface/errors.js';
 import type { Compare, KeyValue, RequestOp, SortTarget, TxnResponse } from '../interface/kv.js';
 import { ClaimLostError, SessionExpiredError, WaitTimeoutError } from './errors.js';
-import { dropIfOurs, Hold } from './hold.js';
+import { dropIfOurs, Hold, onLease } from './hold.js';
 import { linkSignals, rangeAt, throwIfAborted, type WaitOptions, waitSignal } from './internal.js';
 import type { Session } from './session.js';
 
@@ -207,13 +207,15 @@ async function tryClaim(layout: QueueLayout, session: Session, kv: KeyValue): Pr
   const claimKey = claimsOf(layout) + toText(kv.key).slice(itemsOf(layout).length);
   let response: TxnResponse;
   try {
-    response = await layout.backend.txn({
-      compare: [
-        { key: kv.key, target: 'MOD', result: 'EQUAL', modRevision: kv.modRevision },
-        { key: claimKey, target: 'CREATE', result: 'EQUAL', createRevision: 0 },
-      ],
-      success: [{ requestPut: { key: claimKey, value: leaseHex(session.lease), lease: session.lease } }],
-    });
+    response = await onLease(
+      layout.backend.txn({
+        compare: [
+          { key: kv.key, target: 'MOD', result: 'EQUAL', modRevision: kv.modRevision },
+          { key: claimKey, target: 'CREATE', result: 'EQUAL', createRevision: 0 },
+        ],
+        success: [{ requestPut: { key: claimKey, value: leaseHex(session.lease), lease: session.lease } }],
+      }),
+    );
   } catch (error) {
     // The claim may have been applied unseen: drop it, or the item would wait for our session's end.
     await dropIfOurs(layout.backend, claimKey, session.lease);

@@ -21,7 +21,7 @@ import type { KvBackend } from '../interface/backend.js';
 import { CompactedError, InvalidArgumentError } from '../interface/errors.js';
 import type { Compare, RangeResponse, RequestOp, TxnResponse } from '../interface/kv.js';
 import { LockReleasedError, SemaphoreFullError, SessionExpiredError, WaitTimeoutError } from './errors.js';
-import { createOnLease, dropIfOurs, Hold, releasedSignal } from './hold.js';
+import { createOnLease, dropIfOurs, Hold, onLease, releasedSignal } from './hold.js';
 import {
   firstCreate,
   linkSignals,
@@ -154,6 +154,7 @@ export class Semaphore implements AsyncDisposable {
     const what = 'semaphore: acquire';
     const { signal, dispose, timedOut } = waitSignal(backend.clock, options, what);
     let waitRev = -1;
+    let promoting = false;
     try {
       const created = await createOnLease(session, this.#waitKey, '', this.#state(), signal);
       waitRev = created.rev;
@@ -162,13 +163,16 @@ export class Semaphore implements AsyncDisposable {
       for (;;) {
         const isFirst = first.kvs[0]?.createRevision === waitRev;
         if (isFirst && holders.count < this.#limit) {
-          const promoted = await backend.txn({
-            compare: [{ key: this.#waitKey, target: 'CREATE', result: 'EQUAL', createRevision: waitRev }],
-            success: [
-              { requestDeleteRange: { key: this.#waitKey } },
-              { requestPut: { key: this.#holdKey, value: '', lease: session.lease } },
-            ],
-          });
+          promoting = true;
+          const promoted = await onLease(
+            backend.txn({
+              compare: [{ key: this.#waitKey, target: 'CREATE', result: 'EQUAL', createRevision: waitRev }],
+              success: [
+                { requestDeleteRange: { key: this.#waitKey } },
+                { requestPut: { key: this.#holdKey, value: '', lease: session.lease } },
+              ],
+            }),
+          );
           if (!promoted.succeeded) throw new SessionExpiredError(); // our waiter key went with the lease
           this.#hold = new Hold(session, this.#holdKey, promoted.header.revision);
           return this;
@@ -195,7 +199,7 @@ export class Semaphore implements AsyncDisposable {
       // Leave no key behind: neither our place in line nor a permit whose grant we did not see.
       if (waitRev > 0) await new Hold(session, this.#waitKey, waitRev).release().catch(() => {});
       else await dropIfOurs(backend, this.#waitKey, session.lease);
-      if (!this.#hold) await dropIfOurs(backend, this.#holdKey, session.lease);
+      if (promoting) await dropIfOurs(backend, this.#holdKey, session.lease);
       if (timedOut()) throw new WaitTimeoutError(what, options.timeoutMs ?? 0, { cause: error });
       if (!session.alive && !signal?.aborted && !(error instanceof SemaphoreFullError))
         throw new SessionExpiredError({ cause: error });

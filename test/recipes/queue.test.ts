@@ -1,6 +1,13 @@
 import { expect, it } from 'vitest';
 import { toText } from '../../src/common/bytes.js';
-import { ClaimLostError, Queue, type QueueItem, Session, WaitTimeoutError } from '../../src/recipes/index.js';
+import {
+  ClaimLostError,
+  Queue,
+  type QueueItem,
+  Session,
+  SessionExpiredError,
+  WaitTimeoutError,
+} from '../../src/recipes/index.js';
 import { forBackends } from './env.js';
 import { withFaults } from './faults.js';
 import { crash, settledAfter } from './helpers.js';
@@ -105,6 +112,23 @@ forBackends('queue', (target) => {
     await expect(taken.ack()).rejects.toBeInstanceOf(ClaimLostError);
     expect(await again.ack()).toBe(true);
     expect(await env.keys()).toEqual([]);
+  });
+
+  it('a consumer whose lease is gone (not yet noticed) gets SessionExpiredError; the item stays available', async () => {
+    await using env = await target.open();
+    const gone = await Session.create(env.backend, { ttl: 10 });
+    await using s = await Session.create(env.backend, { ttl: 10 });
+    const q = new Queue(env.backend, `${env.prefix}q`);
+    await q.enqueue('x');
+    await env.client().leaseRevoke({ id: gone.lease }); // its keepalive has not run since
+    expect(gone.alive).toBe(true);
+    const err = await q.dequeue(gone).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SessionExpiredError);
+    const item = await q.dequeue(s);
+    expect(item.text).toBe('x');
+    await item.ack();
+    expect(await env.keys()).toEqual([]);
+    await gone.close();
   });
 
   it('ack with ops commits the effect with the removal, once; a repeated ack resolves false', async () => {

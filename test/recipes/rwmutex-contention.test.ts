@@ -95,7 +95,11 @@ async function contend(env: Env, plan: Plan, seed: number) {
         session.orphan();
         background.push(
           (async () => {
-            await sleep(backend.clock, plan.ttl * 1000 * 2 + 1000);
+            // Wake up once the lease is gone (TTL −1: revoked by the server, keys deleted), not sooner: until
+            // then the lock is still legitimately held, even past its expiry time (etcd revokes late).
+            await sleep(backend.clock, plan.ttl * 1000);
+            while ((await backend.leaseTimeToLive({ id: session.lease })).ttl !== -1)
+              await sleep(backend.clock, 100);
             const r = await m.guardedTxn([{ requestPut: { key: counterKey, value: String(value + 1) } }]);
             zombieWrites.push(r.succeeded);
           })(),

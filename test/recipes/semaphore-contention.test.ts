@@ -82,7 +82,11 @@ async function contend(env: Env, plan: Plan, seed: number) {
         session.orphan();
         background.push(
           (async () => {
-            await sleep(backend.clock, plan.ttl * 1000 * 2 + 1000);
+            // Wake up once the lease is gone (TTL −1: revoked by the server, keys deleted), not sooner: until
+            // then the permit is still legitimately held, even past its expiry time (etcd revokes late).
+            await sleep(backend.clock, plan.ttl * 1000);
+            while ((await backend.leaseTimeToLive({ id: session.lease })).ttl !== -1)
+              await sleep(backend.clock, 100);
             const z = await sem.guardedTxn([{ requestPut: { key: `${env.prefix}zombie`, value: '' } }]);
             zombieWrites.push(z.succeeded);
           })(),
@@ -125,7 +129,7 @@ forBackends('semaphore contention', (target) => {
             holdMs: 200,
             maxTimeMs: 3_600_000,
           }
-        : { workers: 6, acquisitions: 40, limit: 2, ttl: 2, crashP: 0.1, holdMs: 30, maxTimeMs: 90_000 };
+        : { workers: 6, acquisitions: 40, limit: 2, ttl: 2, crashP: 0.08, holdMs: 30, maxTimeMs: 90_000 };
     console.log(`[semaphore contention ${env.kind}] seed=${seed} (replay with RECIPES_SEED=${seed})`);
     const stats = await contend(env, plan, seed);
     console.log(`[semaphore contention ${env.kind}] ${JSON.stringify(stats)}`);
