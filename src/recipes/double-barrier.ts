@@ -152,7 +152,7 @@ export class DoubleBarrier {
       if (present.size < this.#count) {
         const linked = linkSignals(signal, session.done);
         try {
-          readySeen = await this.#waitFull(present, myRev, linked.signal);
+          readySeen = await this.#waitFull(present, entered.header.revision, linked.signal);
         } finally {
           linked.dispose();
         }
