@@ -10,7 +10,8 @@
  * Departures from Go, each for crash safety or for parity with {@link Mutex}:
  * - `<id>` is `<leaseHex>_<random>` rather than the time in ns: it names the owner's lease and cannot
  *   collide across machines.
- * - The key is created and the blockers read in one txn (Go: a put, then a get).
+ * - The key is created and the blockers read in one txn (Go: a put, then a get). Blockers are found by
+ *   create revision (Go filters by mod revision; the keys are never modified, so it is the same order).
  * - After the wait, the key is read again; if the lease ran out meanwhile the lock is not granted
  *   ({@link SessionExpiredError}, etcd #11456 as in Mutex). A cancelled, timed-out or failed wait
  *   deletes the key, so an abandoned waiter never blocks the queue.

@@ -118,6 +118,20 @@ forBackends('double barrier', (target) => {
     expect(await env.keys()).toEqual([]);
   });
 
+  it('a key of ours left by an earlier failed enter is taken over, and leave still completes', async () => {
+    await using env = await target.open();
+    await using s = await Session.create(env.backend, { ttl: 10 });
+    const key = `${env.prefix}db`;
+    const p = new DoubleBarrier(s, key, 1);
+    await env.backend.put({ key: p.key, value: '', lease: s.lease }); // as if a cleanup had failed
+    await env.backend.put({ key: `${env.prefix}other`, value: '' }); // our key is now older than the head
+    await env.until(p.enter(), 10_000);
+    expect(p.entered).toBe(true);
+    await env.until(p.leave(), 10_000);
+    expect(await env.keys()).toEqual([`${env.prefix}other`]);
+    await env.backend.deleteRange({ key: `${env.prefix}other` });
+  });
+
   it('a cancelled or timed-out enter removes its key', async () => {
     await using env = await target.open();
     await using s = await Session.create(env.backend, { ttl: 10 });
