@@ -13,8 +13,8 @@
 import type { KvBackend } from '../interface/backend.js';
 import { CompactedError, InvalidArgumentError } from '../interface/errors.js';
 import type { ResponseHeader } from '../interface/kv.js';
-import { KeyExistsError, WaitTimeoutError } from './errors.js';
-import { createOnLease, dropIfOurs, Hold } from './hold.js';
+import { KeyExistsError, SessionExpiredError, WaitTimeoutError } from './errors.js';
+import { createOnLease, Hold, onOurLease, removeKey } from './hold.js';
 import { throwIfAborted, type WaitOptions, waitSignal } from './internal.js';
 import type { Session } from './session.js';
 
@@ -53,11 +53,13 @@ export class Barrier implements AsyncDisposable {
    * exists", as Go) if another session holds it; holding it again from the same session is a no-op.
    */
   async hold(session: Session, options: { signal?: AbortSignal } = {}): Promise<this> {
+    throwIfAborted(options.signal);
+    if (!session.alive) throw new SessionExpiredError({ cause: session.done.reason });
     let created: Awaited<ReturnType<typeof createOnLease>>;
     try {
       created = await createOnLease(session, this.#key, '', [], options.signal);
     } catch (error) {
-      await dropIfOurs(this.#backend, this.#key, session.lease);
+      await removeKey(session, this.#key, onOurLease(this.#key, session)); // its reply may have been lost
       throw error;
     }
     if (!created.created) {
@@ -82,9 +84,8 @@ export class Barrier implements AsyncDisposable {
 
   /** Lower the barrier if this object still holds it (only its own hold: a later holder's is kept). */
   async [Symbol.asyncDispose](): Promise<void> {
-    const hold = this.#hold;
+    if (this.#hold?.held) await this.#hold.release();
     this.#hold = undefined;
-    if (hold?.held) await hold.release();
   }
 
   /**

@@ -30,7 +30,7 @@ import type { KvBackend } from '../interface/backend.js';
 import { CompactedError, InvalidArgumentError } from '../interface/errors.js';
 import type { Compare, KeyValue, RangeRequest } from '../interface/kv.js';
 import { SessionExpiredError, TooManyClientsError, WaitTimeoutError } from './errors.js';
-import { dropIfOurs, Hold, onLease } from './hold.js';
+import { Hold, onLease, onOurLease, removeKey } from './hold.js';
 import {
   linkSignals,
   rangeAt,
@@ -96,8 +96,8 @@ export class DoubleBarrier {
 
   /**
    * Wait until `count` participants have entered. Throws {@link TooManyClientsError} if the barrier is
-   * already full, {@link SessionExpiredError} if our lease ends while waiting; on abort or timeout our
-   * key is removed.
+   * already full, {@link SessionExpiredError} if our lease ends while waiting. After abort, timeout or any
+   * error (a lost reply included) our key is deleted, retried for up to the session TTL.
    */
   async enter(options: WaitOptions = {}): Promise<void> {
     if (this.#busy || this.#hold)
@@ -107,6 +107,7 @@ export class DoubleBarrier {
     const backend = this.#backend;
     const { signal, dispose, timedOut } = waitSignal(backend.clock, options, 'double barrier: enter');
     let hold: Hold | undefined;
+    let sent = false;
     try {
       const byCreate: RangeRequest = {
         ...prefixRange(this.#waiters),
@@ -117,6 +118,7 @@ export class DoubleBarrier {
       for (;;) {
         throwIfAborted(signal);
         if (!session.alive) throw new SessionExpiredError({ cause: session.done.reason });
+        sent = true;
         entered = await onLease(
           backend.txn({
             compare: [{ key: this.#ready, target: 'CREATE', result: 'EQUAL', createRevision: 0 }],
@@ -168,8 +170,9 @@ export class DoubleBarrier {
         });
       this.#hold = hold;
     } catch (error) {
-      if (hold) await hold.release().catch(() => {});
-      else await dropIfOurs(backend, this.#myKey, session.lease);
+      // Remove our key (it may exist even if the txn's reply was lost), so nobody counts us.
+      if (sent) await removeKey(session, this.#myKey, hold?.isOwner() ?? onOurLease(this.#myKey, session));
+      hold?.forget();
       if (timedOut())
         throw new WaitTimeoutError('double barrier: enter', options.timeoutMs ?? 0, { cause: error });
       if (!session.alive && !signal?.aborted && !(error instanceof TooManyClientsError))
@@ -272,7 +275,7 @@ export class DoubleBarrier {
         }
       }
     } catch (error) {
-      await hold.release().catch(() => {});
+      await removeKey(this.#session, this.#myKey, hold.isOwner()); // so that nobody waits for us
       if (timedOut())
         throw new WaitTimeoutError('double barrier: leave', options.timeoutMs ?? 0, { cause: error });
       throw error;

@@ -5,10 +5,10 @@
  */
 
 import type { KvBackend } from '../interface/backend.js';
-import { LeaseNotFoundError } from '../interface/errors.js';
+import { ClosedError, LeaseNotFoundError } from '../interface/errors.js';
 import type { Bytes, Compare, RangeResponse, RequestOp, TxnResponse } from '../interface/kv.js';
 import { LockReleasedError, SessionExpiredError } from './errors.js';
-import { rangeAt, throwIfAborted } from './internal.js';
+import { rangeAt, sleep, throwIfAborted } from './internal.js';
 import type { Session } from './session.js';
 
 /** A key owned by this process on `session`'s lease (internal: the recipes expose its parts). */
@@ -67,13 +67,14 @@ export class Hold {
   /**
    * Delete the key if it is still this one (guarded: a late or retried release can never delete a newer
    * key of the same name, unlike Go's unguarded Unlock, etcd #22082). Resolves true if it deleted it.
+   * If the request fails, the key is still held (as Mutex.unlock): call release again.
    */
   async release(signal?: AbortSignal): Promise<boolean> {
-    this.forget();
     const r = await this.#backend.txn(
       { compare: [this.isOwner()], success: [{ requestDeleteRange: { key: this.key } }] },
       { signal },
     );
+    this.forget();
     return r.succeeded;
   }
 }
@@ -132,12 +133,41 @@ export function releasedSignal(): AbortSignal {
   return c.signal;
 }
 
-/** Best effort: delete `key` if it is on `lease` (after a failure that may have left it behind). */
-export async function dropIfOurs(backend: KvBackend, key: string, lease: bigint): Promise<void> {
-  await backend
-    .txn({
-      compare: [{ key, target: 'LEASE', result: 'EQUAL', lease }],
-      success: [{ requestDeleteRange: { key } }],
-    })
-    .catch(() => {});
+/**
+ * After a failed attempt whose write may have been applied (its reply lost, or applied before an abort):
+ * delete `key` while `guard` holds (the key is ours), retrying with backoff for up to the session's TTL,
+ * as Mutex cleans up its key. Resolves true once the key is gone or not ours, false if it gave up: the
+ * key may then remain until the session ends (its lease expires or close() revokes it).
+ */
+export async function removeKey(session: Session, key: string, guard: Compare): Promise<boolean> {
+  const { backend } = session;
+  const budget = new AbortController();
+  const timer = backend.clock.setTimeout(() => budget.abort(), session.ttl * 1000);
+  let delay = 50;
+  try {
+    for (;;) {
+      try {
+        await backend.txn(
+          { compare: [guard], success: [{ requestDeleteRange: { key } }] },
+          { signal: budget.signal },
+        );
+        return true;
+      } catch (error) {
+        if (budget.signal.aborted || error instanceof ClosedError) return false;
+        const slept = await sleep(backend.clock, delay, budget.signal).then(
+          () => true,
+          () => false,
+        );
+        if (!slept) return false;
+        delay = Math.min(delay * 2, 1_000);
+      }
+    }
+  } finally {
+    timer.cancel();
+  }
+}
+
+/** The guard of {@link removeKey} for a key whose create revision we may not know: "it is on our lease". */
+export function onOurLease(key: string, session: Session): Compare {
+  return { key, target: 'LEASE', result: 'EQUAL', lease: session.lease };
 }

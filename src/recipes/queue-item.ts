@@ -15,13 +15,20 @@
  * {@link QueueItem.claimRevision} (a fencing token that grows with each delivery) to fence stale ones.
  */
 
-import { leaseHex, prefixRange, toText } from '../common/bytes.js';
+import { prefixRange, toText } from '../common/bytes.js';
 import type { KvBackend } from '../interface/backend.js';
 import { CompactedError } from '../interface/errors.js';
 import type { Compare, KeyValue, RequestOp, SortTarget, TxnResponse } from '../interface/kv.js';
 import { ClaimLostError, SessionExpiredError, WaitTimeoutError } from './errors.js';
-import { dropIfOurs, Hold, onLease } from './hold.js';
-import { linkSignals, rangeAt, throwIfAborted, type WaitOptions, waitSignal } from './internal.js';
+import { Hold, onLease, removeKey } from './hold.js';
+import {
+  linkSignals,
+  rangeAt,
+  throwIfAborted,
+  uniqueSuffix,
+  type WaitOptions,
+  waitSignal,
+} from './internal.js';
 import type { Session } from './session.js';
 
 /** Where a queue keeps its items and claims, and how it orders them (internal). */
@@ -205,6 +212,8 @@ export async function dequeueFrom(
 /** Put our claim marker on `kv` if it is still there, unchanged and unclaimed. */
 async function tryClaim(layout: QueueLayout, session: Session, kv: KeyValue): Promise<QueueItem | undefined> {
   const claimKey = claimsOf(layout) + toText(kv.key).slice(itemsOf(layout).length);
+  // A value of this attempt's own, so that a cleanup after a lost reply removes this claim and no other.
+  const mark = uniqueSuffix(session.lease);
   let response: TxnResponse;
   try {
     response = await onLease(
@@ -213,12 +222,12 @@ async function tryClaim(layout: QueueLayout, session: Session, kv: KeyValue): Pr
           { key: kv.key, target: 'MOD', result: 'EQUAL', modRevision: kv.modRevision },
           { key: claimKey, target: 'CREATE', result: 'EQUAL', createRevision: 0 },
         ],
-        success: [{ requestPut: { key: claimKey, value: leaseHex(session.lease), lease: session.lease } }],
+        success: [{ requestPut: { key: claimKey, value: mark, lease: session.lease } }],
       }),
     );
   } catch (error) {
-    // The claim may have been applied unseen: drop it, or the item would wait for our session's end.
-    await dropIfOurs(layout.backend, claimKey, session.lease);
+    // The claim may have been applied unseen: remove it, or the item would wait for our session's end.
+    await removeKey(session, claimKey, { key: claimKey, target: 'VALUE', result: 'EQUAL', value: mark });
     throw error;
   }
   if (!response.succeeded) return undefined;

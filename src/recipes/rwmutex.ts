@@ -13,8 +13,10 @@
  * - The key is created and the blockers read in one txn (Go: a put, then a get). Blockers are found by
  *   create revision (Go filters by mod revision; the keys are never modified, so it is the same order).
  * - After the wait, the key is read again; if the lease ran out meanwhile the lock is not granted
- *   ({@link SessionExpiredError}, etcd #11456 as in Mutex). A cancelled, timed-out or failed wait
- *   deletes the key, so an abandoned waiter never blocks the queue.
+ *   ({@link SessionExpiredError}, etcd #11456 as in Mutex). After any failure once the key's create was
+ *   sent (abort, timeout, a lost reply, a failed wait) the key is deleted, retried for up to the session
+ *   TTL as Mutex does, so an abandoned waiter does not block the queue (past that, until its session
+ *   ends).
  * - Fencing: the key's create revision is a token that grows from each holder to the next conflicting
  *   one; {@link RWMutex.isOwner} guards writes; unlock deletes only this holder's key (Go's does not
  *   check, etcd #22082).
@@ -24,8 +26,15 @@ import type { KvBackend } from '../interface/backend.js';
 import { InvalidArgumentError } from '../interface/errors.js';
 import type { Compare, RequestOp, ResponseHeader, TxnResponse } from '../interface/kv.js';
 import { LockedError, LockReleasedError, SessionExpiredError, WaitTimeoutError } from './errors.js';
-import { createOnLease, dropIfOurs, Hold, releasedSignal } from './hold.js';
-import { firstCreate, linkSignals, uniqueSuffix, type WaitOptions, waitSignal } from './internal.js';
+import { createOnLease, Hold, onOurLease, releasedSignal, removeKey } from './hold.js';
+import {
+  firstCreate,
+  linkSignals,
+  throwIfAborted,
+  uniqueSuffix,
+  type WaitOptions,
+  waitSignal,
+} from './internal.js';
 import type { Session } from './session.js';
 import { waitDeletes } from './wait-deletes.js';
 
@@ -139,16 +148,17 @@ export class RWMutex implements AsyncDisposable {
 
   /** Release whichever side is held; a no-op when none is. */
   async [Symbol.asyncDispose](): Promise<void> {
-    const hold = this.#hold;
+    if (!this.#hold) return;
+    await this.#hold.release();
     this.#clear();
-    if (hold) await hold.release();
   }
 
+  /** If the delete fails, the lock stays held (as Mutex.unlock) and unlock can be called again. */
   async #unlock(mode: RWMode, signal: AbortSignal | undefined): Promise<void> {
     const hold = this.#hold;
     if (!hold || this.#mode !== mode) throw new LockReleasedError();
-    this.#clear();
     await hold.release(signal);
+    this.#clear();
   }
 
   #clear(): void {
@@ -172,7 +182,11 @@ export class RWMutex implements AsyncDisposable {
     // A reader waits for older writers only; a writer for every older key.
     const blockers = mode === 'read' ? `${this.#pfx}write/` : this.#pfx;
     let rev = -1;
+    let sent = false;
     try {
+      throwIfAborted(signal);
+      if (!session.alive) throw new SessionExpiredError({ cause: session.done.reason });
+      sent = true;
       const created = await createOnLease(
         session,
         key,
@@ -201,9 +215,9 @@ export class RWMutex implements AsyncDisposable {
       this.#mode = mode;
       return this;
     } catch (error) {
-      // Remove our key whatever happened, so it blocks nobody; if it was never seen, drop it if ours.
-      if (rev > 0) await new Hold(session, key, rev).release().catch(() => {});
-      else await dropIfOurs(this.#backend, key, session.lease);
+      // Remove our key whatever happened (it may exist even if the create's reply was lost), so it blocks
+      // nobody; past the session TTL of retries it may remain until the session ends.
+      if (sent) await removeKey(session, key, onOurLease(key, session));
       if (timedOut()) throw new WaitTimeoutError(what, options.timeoutMs ?? 0, { cause: error });
       if (!session.alive && !signal?.aborted && !(error instanceof LockedError))
         throw new SessionExpiredError({ cause: error });

@@ -21,7 +21,7 @@ import type { KvBackend } from '../interface/backend.js';
 import { CompactedError, InvalidArgumentError } from '../interface/errors.js';
 import type { Compare, RangeResponse, RequestOp, TxnResponse } from '../interface/kv.js';
 import { LockReleasedError, SemaphoreFullError, SessionExpiredError, WaitTimeoutError } from './errors.js';
-import { createOnLease, dropIfOurs, Hold, onLease, releasedSignal } from './hold.js';
+import { createOnLease, Hold, onLease, onOurLease, releasedSignal, removeKey } from './hold.js';
 import {
   firstCreate,
   linkSignals,
@@ -108,8 +108,9 @@ export class Semaphore implements AsyncDisposable {
   }
 
   /**
-   * Take a permit, waiting in line until one is free. Resolves to this semaphore. On abort, timeout or
-   * error the waiter's key is removed. Throws {@link SessionExpiredError} if the lease ran out meanwhile.
+   * Take a permit, waiting in line until one is free. Resolves to this semaphore. After abort, timeout or
+   * any error (a lost reply included) our keys are deleted, retried for up to the session TTL as Mutex
+   * does. Throws {@link SessionExpiredError} if the lease ran out meanwhile.
    */
   acquire(options: WaitOptions = {}): Promise<this> {
     return this.#acquire(options, true);
@@ -120,19 +121,21 @@ export class Semaphore implements AsyncDisposable {
     return this.#acquire(options, false);
   }
 
-  /** Give the permit back; {@link LockReleasedError} if this object holds none. */
+  /**
+   * Give the permit back; {@link LockReleasedError} if this object holds none. If the delete fails, the
+   * permit stays held and release can be called again.
+   */
   async release(options: { signal?: AbortSignal } = {}): Promise<void> {
-    const hold = this.#hold;
-    if (!hold) throw new LockReleasedError();
+    if (!this.#hold) throw new LockReleasedError();
+    await this.#hold.release(options.signal);
     this.#hold = undefined;
-    await hold.release(options.signal);
   }
 
   /** Give the permit back if held; a no-op otherwise. */
   async [Symbol.asyncDispose](): Promise<void> {
-    const hold = this.#hold;
+    if (!this.#hold) return;
+    await this.#hold.release();
     this.#hold = undefined;
-    if (hold) await hold.release();
   }
 
   /** The reads that decide: the first waiter, and how many permits are held. */
@@ -153,11 +156,14 @@ export class Semaphore implements AsyncDisposable {
     const backend = this.#backend;
     const what = 'semaphore: acquire';
     const { signal, dispose, timedOut } = waitSignal(backend.clock, options, what);
-    let waitRev = -1;
+    let sent = false;
     let promoting = false;
     try {
+      throwIfAborted(signal);
+      if (!session.alive) throw new SessionExpiredError({ cause: session.done.reason });
+      sent = true;
       const created = await createOnLease(session, this.#waitKey, '', this.#state(), signal);
-      waitRev = created.rev;
+      const waitRev = created.rev;
       let [first, holders] = created.reads as [RangeResponse, RangeResponse];
       let revision = created.response.header.revision;
       for (;;) {
@@ -197,9 +203,8 @@ export class Semaphore implements AsyncDisposable {
       }
     } catch (error) {
       // Leave no key behind: neither our place in line nor a permit whose grant we did not see.
-      if (waitRev > 0) await new Hold(session, this.#waitKey, waitRev).release().catch(() => {});
-      else await dropIfOurs(backend, this.#waitKey, session.lease);
-      if (promoting) await dropIfOurs(backend, this.#holdKey, session.lease);
+      if (sent) await removeKey(session, this.#waitKey, onOurLease(this.#waitKey, session));
+      if (promoting) await removeKey(session, this.#holdKey, onOurLease(this.#holdKey, session));
       if (timedOut()) throw new WaitTimeoutError(what, options.timeoutMs ?? 0, { cause: error });
       if (!session.alive && !signal?.aborted && !(error instanceof SemaphoreFullError))
         throw new SessionExpiredError({ cause: error });
