@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { leaseHex, prefixRange } from '../common/bytes.js';
 import type { Clock } from '../interface/clock.js';
 import { AbortError, InvalidArgumentError } from '../interface/errors.js';
-import type { KeyValue, RangeRequest, RangeResponse, TxnResponse } from '../interface/kv.js';
+import type { RangeRequest, RangeResponse, TxnResponse } from '../interface/kv.js';
 import { WaitTimeoutError } from './errors.js';
 
 /** The error to throw when `signal` aborted: its reason if that is an Error, else an AbortError. */
@@ -126,9 +126,4 @@ export function uniqueSuffix(lease: bigint): string {
 export function rangeAt(response: TxnResponse, i: number): RangeResponse | undefined {
   const op = response.responses[i];
   return op && 'responseRange' in op ? op.responseRange : undefined;
-}
-
-/** The first KeyValue of the range response at position `i` of a txn's responses. */
-export function firstKvAt(response: TxnResponse, i: number): KeyValue | undefined {
-  return rangeAt(response, i)?.kvs[0];
 }
