@@ -105,3 +105,34 @@ export class WaitTimeoutError extends EtcdError {
     super(`${what}: timed out after ${ms} ms`, options);
   }
 }
+
+/** A DoubleBarrier already has its count of participants (Go: `ErrTooManyClients`). */
+export class TooManyClientsError extends fixedError(
+  'ErrTooManyClients',
+  GrpcStatus.FAILED_PRECONDITION,
+  'too many clients',
+) {}
+
+/** Barrier.hold on a barrier that another session holds (Go: `ErrKeyExists`). */
+export class KeyExistsError extends fixedError(
+  'ErrKeyExists',
+  GrpcStatus.ALREADY_EXISTS,
+  'key already exists',
+) {}
+
+/** Semaphore.tryAcquire found every permit held or other contenders queued first. */
+export class SemaphoreFullError extends fixedError(
+  'ErrSemaphoreFull',
+  GrpcStatus.FAILED_PRECONDITION,
+  'semaphore: no permit available',
+) {}
+
+/**
+ * A queue item's claim is gone (the consumer's session ended, or the item was released) while the item
+ * is still in the queue: it was, or will be, delivered again. Nothing was written.
+ */
+export class ClaimLostError extends fixedError(
+  'ErrClaimLost',
+  GrpcStatus.FAILED_PRECONDITION,
+  'queue: claim lost; the item is back in the queue',
+) {}
