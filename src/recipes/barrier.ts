@@ -59,7 +59,8 @@ export class Barrier implements AsyncDisposable {
     try {
       created = await createOnLease(session, this.#key, '', [], options.signal);
     } catch (error) {
-      await removeKey(session, this.#key, onOurLease(this.#key, session)); // its reply may have been lost
+      // Its reply may have been lost.
+      await removeKey(session, this.#key, onOurLease(this.#key, session), error, 'barrier: hold');
       throw error;
     }
     if (!created.created) {

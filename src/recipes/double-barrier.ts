@@ -171,7 +171,10 @@ export class DoubleBarrier {
       this.#hold = hold;
     } catch (error) {
       // Remove our key (it may exist even if the txn's reply was lost), so nobody counts us.
-      if (sent) await removeKey(session, this.#myKey, hold?.isOwner() ?? onOurLease(this.#myKey, session));
+      if (sent) {
+        const guard = hold?.isOwner() ?? onOurLease(this.#myKey, session);
+        await removeKey(session, this.#myKey, guard, error, 'double barrier: enter');
+      }
       hold?.forget();
       if (timedOut())
         throw new WaitTimeoutError('double barrier: enter', options.timeoutMs ?? 0, { cause: error });
@@ -275,7 +278,8 @@ export class DoubleBarrier {
         }
       }
     } catch (error) {
-      await removeKey(this.#session, this.#myKey, hold.isOwner()); // so that nobody waits for us
+      // So that nobody waits for us.
+      await removeKey(this.#session, this.#myKey, hold.isOwner(), error, 'double barrier: leave');
       if (timedOut())
         throw new WaitTimeoutError('double barrier: leave', options.timeoutMs ?? 0, { cause: error });
       throw error;

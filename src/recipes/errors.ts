@@ -40,9 +40,10 @@ export class LockCleanupError extends EtcdError {
   readonly key: string;
   /** The last error of the attempts to delete it. */
   readonly cleanupError: unknown;
-  constructor(key: string, options: ErrorOptions & { cleanupError: unknown }) {
+  /** `what` names the failed operation, e.g. "mutex: lock" (the default) or "semaphore: acquire". */
+  constructor(key: string, options: ErrorOptions & { cleanupError: unknown; what?: string }) {
     super(
-      `mutex: lock failed and its key ${JSON.stringify(key)} could not be removed; it may remain, holding up other contenders, until the session ends`,
+      `${options.what ?? 'mutex: lock'} failed and its key ${JSON.stringify(key)} could not be removed; it may remain, holding up other contenders, until the session ends`,
       { cause: options.cause },
     );
     this.key = key;

@@ -7,7 +7,7 @@
 import type { KvBackend } from '../interface/backend.js';
 import { ClosedError, LeaseNotFoundError } from '../interface/errors.js';
 import type { Bytes, Compare, RangeResponse, RequestOp, TxnResponse } from '../interface/kv.js';
-import { LockReleasedError, SessionExpiredError } from './errors.js';
+import { LockCleanupError, LockReleasedError, SessionExpiredError } from './errors.js';
 import { rangeAt, sleep, throwIfAborted } from './internal.js';
 import type { Session } from './session.js';
 
@@ -135,11 +135,19 @@ export function releasedSignal(): AbortSignal {
 
 /**
  * After a failed attempt whose write may have been applied (its reply lost, or applied before an abort):
- * delete `key` while `guard` holds (the key is ours), retrying with backoff for up to the session's TTL,
- * as Mutex cleans up its key. Resolves true once the key is gone or not ours, false if it gave up: the
- * key may then remain until the session ends (its lease expires or close() revokes it).
+ * delete `key` while `guard` holds (the key is ours; no guard: a plain delete, as Go's Mutex deletes),
+ * retrying with backoff for up to the session's TTL.
+ * Resolves once the key is gone or not ours. If it gives up, throws {@link LockCleanupError} (its `cause`
+ * is `failure`, the attempt's own error): the key may then remain until the session ends (its lease
+ * expires or close() revokes it). Mutex and every recipe after it clean up with this.
  */
-export async function removeKey(session: Session, key: string, guard: Compare): Promise<boolean> {
+export async function removeKey(
+  session: Session,
+  key: string,
+  guard: Compare | undefined,
+  failure: unknown,
+  what: string,
+): Promise<void> {
   const { backend } = session;
   const budget = new AbortController();
   const timer = backend.clock.setTimeout(() => budget.abort(), session.ttl * 1000);
@@ -147,18 +155,20 @@ export async function removeKey(session: Session, key: string, guard: Compare): 
   try {
     for (;;) {
       try {
-        await backend.txn(
-          { compare: [guard], success: [{ requestDeleteRange: { key } }] },
-          { signal: budget.signal },
-        );
-        return true;
+        const options = { signal: budget.signal };
+        if (guard === undefined) await backend.deleteRange({ key }, options);
+        else await backend.txn({ compare: [guard], success: [{ requestDeleteRange: { key } }] }, options);
+        return;
       } catch (error) {
-        if (budget.signal.aborted || error instanceof ClosedError) return false;
+        const giveUp = (): never => {
+          throw new LockCleanupError(key, { cause: failure, cleanupError: error, what });
+        };
+        if (budget.signal.aborted || error instanceof ClosedError) giveUp();
         const slept = await sleep(backend.clock, delay, budget.signal).then(
           () => true,
           () => false,
         );
-        if (!slept) return false;
+        if (!slept) giveUp();
         delay = Math.min(delay * 2, 1_000);
       }
     }

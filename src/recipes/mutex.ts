@@ -9,16 +9,17 @@
 
 import { leaseHex } from '../common/bytes.js';
 import type { KvBackend } from '../interface/backend.js';
-import { ClosedError, InvalidArgumentError } from '../interface/errors.js';
+import { InvalidArgumentError } from '../interface/errors.js';
 import type { Compare, RequestOp, ResponseHeader, TxnResponse } from '../interface/kv.js';
 import {
-  LockCleanupError,
+  type LockCleanupError,
   LockedError,
   LockReleasedError,
   SessionExpiredError,
   WaitTimeoutError,
 } from './errors.js';
-import { firstCreate, linkSignals, sleep, throwIfAborted } from './internal.js';
+import { removeKey } from './hold.js';
+import { firstCreate, linkSignals, throwIfAborted, waitSignal } from './internal.js';
 import type { Session } from './session.js';
 import { waitDeletes } from './wait-deletes.js';
 
@@ -124,7 +125,7 @@ export class Mutex implements AsyncDisposable {
    * key may then remain until the session ends. A failed lock() while already held leaves the lock held.
    */
   async lock(options: LockOptions = {}): Promise<this> {
-    const { signal, dispose, timedOut } = this.#waitSignal(options);
+    const { signal, dispose, timedOut } = waitSignal(this.#backend.clock, options, 'mutex: lock');
     const reentrant = this.held;
     const attempt = { sent: false };
     try {
@@ -168,7 +169,7 @@ export class Mutex implements AsyncDisposable {
    * in {@link lock}.
    */
   async tryLock(options: LockOptions = {}): Promise<this> {
-    const { signal, dispose } = this.#waitSignal(options);
+    const { signal, dispose } = waitSignal(this.#backend.clock, options, 'mutex: lock');
     const reentrant = this.held;
     const attempt = { sent: false };
     try {
@@ -238,33 +239,13 @@ export class Mutex implements AsyncDisposable {
 
   /**
    * After a failed lock attempt: delete our key (the put may have been applied even when its reply was
-   * lost), retrying with backoff for up to the session TTL. Past that, throw {@link LockCleanupError}.
+   * lost), with the recipes' shared cleanup; past the session TTL it throws {@link LockCleanupError}.
    */
   async #removeKey(failure: unknown): Promise<void> {
-    const key = this.#myKey;
-    const clock = this.#backend.clock;
-    const budget = new AbortController();
-    const timer = clock.setTimeout(() => budget.abort(), this.#session.ttl * 1000);
-    let delay = 50;
     try {
-      for (;;) {
-        try {
-          await this.#backend.deleteRange({ key }, { signal: budget.signal });
-          return;
-        } catch (error) {
-          if (budget.signal.aborted || error instanceof ClosedError) {
-            throw new LockCleanupError(key, { cause: failure, cleanupError: error });
-          }
-          const slept = await sleep(clock, delay, budget.signal).then(
-            () => true,
-            () => false,
-          );
-          if (!slept) throw new LockCleanupError(key, { cause: failure, cleanupError: error });
-          delay = Math.min(delay * 2, 1_000);
-        }
-      }
+      // Unguarded, as Go's Mutex deletes: the key is this session's own.
+      await removeKey(this.#session, this.#myKey, undefined, failure, 'mutex: lock');
     } finally {
-      timer.cancel();
       this.#reset();
     }
   }
@@ -287,30 +268,6 @@ export class Mutex implements AsyncDisposable {
     else done.addEventListener('abort', onDone, { once: true });
     this.#lost = lost;
     this.#unlink = () => done.removeEventListener('abort', onDone);
-  }
-
-  /** The caller's signal plus an optional timeout on the backend clock. */
-  #waitSignal(options: LockOptions): {
-    signal: AbortSignal | undefined;
-    dispose(): void;
-    timedOut(): boolean;
-  } {
-    if (options.timeoutMs === undefined)
-      return { signal: options.signal, dispose: () => {}, timedOut: () => false };
-    const linked = linkSignals(options.signal);
-    let fired = false;
-    const timer = this.#backend.clock.setTimeout(() => {
-      fired = true;
-      linked.abort(new WaitTimeoutError('mutex: lock', options.timeoutMs ?? 0));
-    }, options.timeoutMs);
-    return {
-      signal: linked.signal,
-      dispose: () => {
-        timer.cancel();
-        linked.dispose();
-      },
-      timedOut: () => fired,
-    };
   }
 }
 

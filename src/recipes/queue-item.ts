@@ -227,7 +227,8 @@ async function tryClaim(layout: QueueLayout, session: Session, kv: KeyValue): Pr
     );
   } catch (error) {
     // The claim may have been applied unseen: remove it, or the item would wait for our session's end.
-    await removeKey(session, claimKey, { key: claimKey, target: 'VALUE', result: 'EQUAL', value: mark });
+    const ours: Compare = { key: claimKey, target: 'VALUE', result: 'EQUAL', value: mark };
+    await removeKey(session, claimKey, ours, error, 'queue: dequeue');
     throw error;
   }
   if (!response.succeeded) return undefined;

@@ -217,7 +217,7 @@ export class RWMutex implements AsyncDisposable {
     } catch (error) {
       // Remove our key whatever happened (it may exist even if the create's reply was lost), so it blocks
       // nobody; past the session TTL of retries it may remain until the session ends.
-      if (sent) await removeKey(session, key, onOurLease(key, session));
+      if (sent) await removeKey(session, key, onOurLease(key, session), error, what);
       if (timedOut()) throw new WaitTimeoutError(what, options.timeoutMs ?? 0, { cause: error });
       if (!session.alive && !signal?.aborted && !(error instanceof LockedError))
         throw new SessionExpiredError({ cause: error });

@@ -203,8 +203,8 @@ export class Semaphore implements AsyncDisposable {
       }
     } catch (error) {
       // Leave no key behind: neither our place in line nor a permit whose grant we did not see.
-      if (sent) await removeKey(session, this.#waitKey, onOurLease(this.#waitKey, session));
-      if (promoting) await removeKey(session, this.#holdKey, onOurLease(this.#holdKey, session));
+      if (sent) await removeKey(session, this.#waitKey, onOurLease(this.#waitKey, session), error, what);
+      if (promoting) await removeKey(session, this.#holdKey, onOurLease(this.#holdKey, session), error, what);
       if (timedOut()) throw new WaitTimeoutError(what, options.timeoutMs ?? 0, { cause: error });
       if (!session.alive && !signal?.aborted && !(error instanceof SemaphoreFullError))
         throw new SessionExpiredError({ cause: error });

@@ -6,7 +6,15 @@
 
 import { expect, it } from 'vitest';
 import { UnavailableError, UnknownOutcomeError } from '../../src/interface/errors.js';
-import { Barrier, DoubleBarrier, Queue, RWMutex, Semaphore, Session } from '../../src/recipes/index.js';
+import {
+  Barrier,
+  DoubleBarrier,
+  LockCleanupError,
+  Queue,
+  RWMutex,
+  Semaphore,
+  Session,
+} from '../../src/recipes/index.js';
 import { forBackends } from './env.js';
 import { type Faults, withFaults } from './faults.js';
 
@@ -35,6 +43,28 @@ forBackends('recipes with a lost reply', (target) => {
     await expect(new Semaphore(s, `${env.prefix}sem`, 2).acquire()).rejects.toBeInstanceOf(
       UnknownOutcomeError,
     );
+    expect(await env.keys()).toEqual([]);
+  });
+
+  it('a key that cannot be removed within the session TTL: LockCleanupError names the operation and key', async () => {
+    await using env = await target.open();
+    const faults = withFaults(env.backend);
+    const s = await Session.create(faults.backend, { ttl: Math.max(env.minTtl, 2) });
+    faults.after('txn', async () => {
+      faults.failing.add('txn'); // every cleanup fails from now on,
+      throw new UnknownOutcomeError('injected: txn applied, reply lost'); // after the waiter key was put, unseen
+    });
+    const err = await env.until(new Semaphore(s, `${env.prefix}sem`, 2).acquire().catch((e: unknown) => e));
+    faults.failing.delete('txn');
+    expect(err).toBeInstanceOf(LockCleanupError);
+    const cleanup = err as LockCleanupError;
+    expect(cleanup.message).toMatch(
+      /^semaphore: acquire failed and its key .* may remain.* until the session ends$/,
+    );
+    expect(cleanup.cause).toBeInstanceOf(UnknownOutcomeError);
+    expect(cleanup.cleanupError).toBeInstanceOf(UnavailableError);
+    expect(await env.keys()).toEqual([cleanup.key]);
+    await s.close(); // ending the session removes it
     expect(await env.keys()).toEqual([]);
   });
 
