@@ -60,6 +60,12 @@ export const knownDifferences = {
     why: 'etcd 3.4.23 panics and exits at apply time on that shape (semantics §12), and a client cannot know which branch the server will take, so the adapter refuses the shape wherever it appears.',
     applies: (ctx) => ctx.target === 'etcd' || ctx.target === 'server',
   },
+  reportedVersion: {
+    where: 'simulator server (target "server") against etcd 3.4.23',
+    what: 'Maintenance.Status reports version 3.6.0 (etcdctl endpoint status shows it) where the installed etcd reports 3.4.23.',
+    why: 'The memory store follows current etcd where 3.4 differs (progress notices, negative watch starts, no crash on the 3.4 txn shape), so it names the version whose semantics it mirrors.',
+    applies: (ctx) => ctx.target === 'server',
+  },
 } satisfies Record<string, KnownDifference>;
 
 /** True when `id`'s difference applies to this case's target. */
