@@ -30,6 +30,8 @@ export function kvSteps(r: number): Step[] {
     run('get', 'a', '--rev', at(1)),
     run('get', 'a', '--rev', at(1), '-w', 'json'),
     run('get', 'a', '--print-value-only'),
+    run('get', 'a', '--consistency=s'),
+    run('get', 'c/', '--prefix', '--hex'),
     run('get', 'c/', '--prefix', '--limit', '2'),
     run('get', 'c/', '--prefix', '--limit', '2', '-w', 'json'),
     run('get', '', '--from-key', '--sort-by', 'VALUE', '--order', 'DESCEND'),
