@@ -41,9 +41,14 @@ async function compare(steps: (revision: number) => Step[]): Promise<void> {
   const [r0, r1] = await Promise.all(endpoints.map(revisionOf));
   expect(r1, 'both servers have had the same history').toBe(r0);
   const session = steps(r0!);
-  const [real, sim] = await Promise.all(
+  // Both sessions run to the end (each stops its own background commands) before either failure counts.
+  const settled = await Promise.allSettled(
     endpoints.map(async (ep) => normalize(await runScript(ep, session), await identityOf(ep))),
   );
+  const [real, sim] = settled.map((s) => {
+    if (s.status === 'rejected') throw s.reason;
+    return s.value;
+  });
   if (process.env.SHOW) console.log(JSON.stringify({ real, sim }, null, 1));
   expect(sim).toEqual(real);
 }
