@@ -301,6 +301,34 @@ export default defineCases('txn', [
     },
   },
   {
+    name: "per-op headers: R before the txn's first change, R + 1 from it on (reads, history reads and deletes of nothing); a nested txn's header is empty",
+    async run({ backend, k }) {
+      await backend.put({ key: k('a'), value: '1' });
+      const r0 = await currentRevision(backend);
+      const t = await backend.txn({
+        success: [
+          { requestRange: { key: k('a') } },
+          { requestDeleteRange: { key: k('nothing') } },
+          { requestPut: { key: k('b'), value: 'x' } },
+          { requestRange: { key: k('a') } },
+          { requestRange: { key: k('a'), revision: r0 } },
+          { requestDeleteRange: { key: k('nothing') } },
+          { requestTxn: { success: [{ requestRange: { key: k('a') } }] } },
+        ],
+      });
+      const revisions = t.responses.map((op) => {
+        if ('responseRange' in op) return op.responseRange.header.revision;
+        if ('responseDeleteRange' in op) return op.responseDeleteRange.header.revision;
+        if ('responsePut' in op) return op.responsePut.header.revision;
+        return op.responseTxn.header.revision;
+      });
+      // etcd's write txn reports its begin revision until it has staged a change, then begin + 1.
+      expect(revisions).toEqual([r0, r0, r0 + 1, r0 + 1, r0 + 1, r0 + 1, 0]);
+      expect(rangeAt(txnAt(t.responses, 6).responses, 0).header.revision).toBe(r0 + 1);
+      expect(t.header.revision).toBe(r0 + 1);
+    },
+  },
+  {
     name: 'nested txns report their own succeeded; nested compares see the pre-txn snapshot',
     async run({ backend, k }) {
       await backend.put({ key: k('a'), value: 'old' });
