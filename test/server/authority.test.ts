@@ -139,6 +139,29 @@ describe('a scheme-prefixed :authority', () => {
     await eventually(() => server.stats().clients, before.clients);
   });
 
+  it('serves an etcd3 client told to send it, watches included, and cleans up after it', async () => {
+    const before = server.stats();
+    const client = new Etcd3({ hosts: endpoint, grpcOptions: { 'grpc.default_authority': endpoint } });
+    try {
+      const watcher = await client.watch().key('authority/watched').create();
+      const event = new Promise<string>((resolve) => watcher.on('put', (kv) => resolve(kv.value.toString())));
+      await client.put('authority/watched').value('seen');
+      expect(await event).toBe('seen');
+      const during = server.stats();
+      expect(during.rewritingConnections).toBe(before.rewritingConnections + 1);
+      expect(during.watchers).toBe(before.watchers + 1);
+      expect(during.clients).toBe(before.clients + 1);
+      // etcd3's close() leaves the connection open while a watch stream is.
+      await watcher.cancel();
+    } finally {
+      client.close();
+    }
+    // The calls used the connection's own store client (not a shared fallback): closing it closed that.
+    await eventually(() => server.stats().clients, before.clients);
+    await eventually(() => server.stats().watchers, before.watchers);
+    await eventually(() => server.stats().rewritingConnections, before.rewritingConnections);
+  });
+
   it('fails on a plain Node HTTP/2 server (what the rewrite is for)', async () => {
     const plain = http2.createServer();
     plain.on('stream', (s) => s.respond({ ':status': 200 }, { endStream: true }));

@@ -5,7 +5,7 @@
 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { OpeningReader } from './http2-opening.js';
+import { OpeningReader, type OpeningStep } from './http2-opening.js';
 import { RewritingStream } from './rewriting-stream.js';
 
 /**
@@ -27,7 +27,15 @@ export function openHttp2(
     socket.off('close', stop);
   };
   function take(chunk: Buffer): void {
-    const step = reader.push(chunk);
+    let step: OpeningStep;
+    try {
+      step = reader.push(chunk);
+    } catch {
+      // A bug of ours must cost this connection, never the server (this runs in a socket's data event).
+      stop();
+      socket.destroy();
+      return;
+    }
     if (step.reply !== undefined) socket.write(step.reply);
     if (step.handover === undefined) {
       if (reader.settled) clearTimeout(timer);

@@ -48,8 +48,16 @@ export class RewritingStream extends Duplex {
   };
 
   #forward(chunk: Buffer): void {
+    let pieces: Buffer[];
+    try {
+      pieces = this.#rewriter.push(chunk);
+    } catch {
+      // A bug of ours must cost this connection, never the server (this runs in a socket's data event).
+      this.destroy();
+      return;
+    }
     let more = true;
-    for (const piece of this.#rewriter.push(chunk)) more = this.push(piece) && more;
+    for (const piece of pieces) more = this.push(piece) && more;
     if (!more) this.#socket.pause();
   }
 
@@ -59,6 +67,18 @@ export class RewritingStream extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#socket.write(chunk, callback);
+  }
+
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    callback: (error?: Error | null) => void,
+  ): void {
+    // nghttp2 writes frames in bursts (JSStreamSocket corks this stream): one write to the socket for each.
+    this.#socket.cork();
+    for (const [i, { chunk }] of chunks.entries()) {
+      this.#socket.write(chunk, i === chunks.length - 1 ? callback : undefined);
+    }
+    this.#socket.uncork();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
