@@ -11,8 +11,9 @@
  * exactly the client's acknowledgement of it: nghttp2, which never sent that frame, would take an
  * unexpected ACK as a connection error. The connection is handed over once the first request's header
  * block is complete and the acknowledgement (if one is owed) has been removed, or at the first frame
- * that is not part of the handshake (a PING from an idle client, say). Anything malformed is handed over
- * at once, unrewritten, for nghttp2 to answer as it would have.
+ * that is not part of the handshake (a PING from an idle client, say). At anything nghttp2 will take as
+ * a connection error (garbage, an oversized frame, a second ACK — Node answers that one with GOAWAY) the
+ * connection is handed over at once, for nghttp2 to answer as it would have.
  */
 
 import { isAuthorityHeader, isValidAuthority } from './authority.js';
@@ -78,7 +79,7 @@ export class OpeningReader {
   push(chunk: Buffer): OpeningStep {
     if (this.#handedOver) throw new Error('the connection was already handed over');
     this.#data = this.#data.length === 0 ? chunk : Buffer.concat([this.#data, chunk]);
-    if (this.#data.length > MAX_OPENING_BYTES) return this.#handOver(false);
+    if (this.#data.length > MAX_OPENING_BYTES) return this.#handOver(this.#rewrite);
     if (this.#position === 0) {
       if (this.#data.length < PREFACE.length) return {};
       if (!this.#data.subarray(0, PREFACE.length).equals(PREFACE)) return this.#handOver(false);
