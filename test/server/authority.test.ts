@@ -265,7 +265,8 @@ describe('connections that stop during the opening', () => {
     expect(server.stats().connections).toBe(connections + 1);
     socket.destroy();
     await eventually(() => server.stats().connections, connections);
-    expect(timers()).toBe(baseline);
+    // Other timers of this process may end meanwhile; a leaked one would still show as one more.
+    expect(timers()).toBeLessThanOrEqual(baseline);
   });
 
   it('lets nghttp2 answer garbage after the preface, and keeps serving', async () => {

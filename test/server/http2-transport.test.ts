@@ -1,5 +1,7 @@
+import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthorityRewriter } from '../../src/server/transport/authority-rewriter.js';
 import {
   EMPTY_SETTINGS,
@@ -11,6 +13,8 @@ import {
 } from '../../src/server/transport/frames.js';
 import { encodeString } from '../../src/server/transport/hpack.js';
 import { MAX_OPENING_BYTES, OpeningReader } from '../../src/server/transport/http2-opening.js';
+import { openHttp2 } from '../../src/server/transport/open-http2.js';
+import { RewritingStream } from '../../src/server/transport/rewriting-stream.js';
 import { fcParams } from '../property/harness/budget.js';
 import {
   authorities,
@@ -321,5 +325,79 @@ describe('OpeningReader', () => {
     expect(step.handover.bytes.length).toBeGreaterThan(MAX_OPENING_BYTES);
     expect(step.handover.rewrite).toBe(false);
     expect(() => reader.push(ping)).toThrow(/already handed over/);
+  });
+});
+
+describe('openHttp2', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A stand-in for a client socket: records what the server writes. */
+  function fakeSocket(): { socket: Socket; written: Buffer[] } {
+    const written: Buffer[] = [];
+    const duplex = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, callback) {
+        written.push(chunk);
+        callback();
+      },
+    });
+    Object.assign(duplex, { remoteAddress: '127.0.0.1', remotePort: 50000 });
+    return { socket: duplex as unknown as Socket, written };
+  }
+
+  it('clears its timer when the client leaves mid-handshake', () => {
+    vi.useFakeTimers();
+    const { socket, written } = fakeSocket();
+    const ready = vi.fn();
+    openHttp2(socket, Buffer.concat([PREFACE, settings]), 30_000, ready);
+    expect(written).toEqual([EMPTY_SETTINGS]);
+    expect(vi.getTimerCount()).toBe(1);
+    socket.destroy();
+    socket.emit('close');
+    expect(vi.getTimerCount()).toBe(0);
+    expect(ready).not.toHaveBeenCalled();
+  });
+
+  it('disconnects a client that does not finish the handshake in time, and not one that did', () => {
+    vi.useFakeTimers();
+    const slow = fakeSocket();
+    openHttp2(slow.socket, Buffer.concat([PREFACE, settings]), 30_000, () => {});
+    vi.advanceTimersByTime(30_000);
+    expect(slow.socket.destroyed).toBe(true);
+    // A client that acknowledged our SETTINGS may then stay quiet: no timer is left running for it.
+    const idle = fakeSocket();
+    openHttp2(idle.socket, Buffer.concat([PREFACE, settings]), 30_000, () => {});
+    idle.socket.emit('data', settingsAck);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(idle.socket.destroyed).toBe(false);
+  });
+
+  it('hands over the socket itself, or a RewritingStream, with what was read', () => {
+    const native = fakeSocket();
+    let got: unknown;
+    openHttp2(
+      native.socket,
+      Buffer.concat([PREFACE, settings, headers(1, requestBlock('127.0.0.1:1'))]),
+      30_000,
+      (s) => {
+        got = s;
+      },
+    );
+    expect(got).toBe(native.socket);
+    expect(native.socket.readableLength).toBeGreaterThan(0); // put back for nghttp2
+    const go = fakeSocket();
+    openHttp2(
+      go.socket,
+      Buffer.concat([PREFACE, settings, headers(1, requestBlock(GO_AUTHORITY))]),
+      30_000,
+      (s) => {
+        got = s;
+      },
+    );
+    expect(got).toBeInstanceOf(RewritingStream);
+    (got as RewritingStream).destroy();
+    expect(go.socket.destroyed).toBe(true);
   });
 });
