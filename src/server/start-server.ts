@@ -5,15 +5,17 @@
 
 import { createServer as createHttpServer } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../interface/errors.js';
 import { MemoryStore } from '../memory-backend/store.js';
-import { ConnectionRegistry } from './connections.js';
+import { ConnectionRegistry, peerOfCall } from './connections.js';
 import type { ServiceContext } from './grpc/context.js';
 import { createGrpcServer } from './grpc/grpc-server.js';
 import { httpHandler } from './http/http-handler.js';
 import { type ClientListener, listen } from './listener.js';
 import { clientUrl, listenUrls, type ServerOptions, tlsOption } from './options.js';
+import { RewritingStream } from './transport/rewriting-stream.js';
 import { HeaderEncoder } from './wire/message.js';
 
 /** Counts of what a server holds, for leak checks. */
@@ -26,6 +28,11 @@ export interface ServerStats {
   clients: number;
   /** Watchers on the store. */
   watchers: number;
+  /**
+   * Open gRPC connections whose requests' `:authority` is rewritten for nghttp2 (Go clients given
+   * endpoints with a scheme); every other connection is read natively.
+   */
+  rewritingConnections: number;
 }
 
 /** A running simulator server. */
@@ -73,7 +80,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     store,
     headers: new HeaderEncoder(store.clusterId, store.memberId),
     member,
-    clientFor: (call) => registry.clientFor(call.getPeer()),
+    clientFor: (call) => registry.clientFor(peerOfCall(call)),
     trackStream: (end) => {
       streams.add(end);
       return () => streams.delete(end);
@@ -82,9 +89,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const grpcServer = createGrpcServer(ctx);
   const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const httpServer = createHttpServer(httpHandler(store));
-  const route = (socket: Socket, protocol: 'grpc' | 'http'): void => {
-    if (protocol === 'grpc') injector.injectConnection(socket);
-    else httpServer.emit('connection', socket);
+  const rewriting = new Set<RewritingStream>();
+  const route = (socket: Socket, protocol: 'grpc' | 'http', stream: Duplex): void => {
+    if (protocol === 'http') {
+      httpServer.emit('connection', socket);
+      return;
+    }
+    injector.injectConnection(stream);
+    if (stream instanceof RewritingStream) {
+      rewriting.add(stream);
+      socket.once('close', () => rewriting.delete(stream));
+    }
   };
   const listeners: ClientListener[] = [];
   try {
@@ -131,6 +146,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       streams: streams.size,
       clients: store.clientCount,
       watchers: store.watcherCount,
+      rewritingConnections: rewriting.size,
     }),
     close,
     [Symbol.asyncDispose]: close,
