@@ -20,8 +20,9 @@ export interface Connection {
 
 /** grpc-js's peer string for a socket. */
 export function peerOf(socket: Pick<Socket, 'remoteAddress' | 'remotePort'>): string {
+  // grpc-js joins address and port with a colon, without brackets even for IPv6.
   const address = socket.remoteAddress ?? 'unknown';
-  return address.includes(':') ? `[${address}]:${socket.remotePort}` : `${address}:${socket.remotePort}`;
+  return socket.remotePort ? `${address}:${socket.remotePort}` : address;
 }
 
 /**
