@@ -191,7 +191,7 @@ class Reader {
       pos = this.varint(pos, end);
       const wireType = this.lo & 7;
       // Go: fieldNum := int32(wire >> 3)
-      const fieldNum = ((this.lo >>> 3) | (this.hi << 29)) | 0;
+      const fieldNum = (this.lo >>> 3) | (this.hi << 29) | 0;
       if (wireType === 4) throw new UnmarshalError(`proto: ${plan.goName}: wiretype end group for non-group`);
       if (fieldNum <= 0) {
         const wire = (BigInt(this.hi >>> 0) << 32n) | BigInt(this.lo >>> 0);
