@@ -80,6 +80,12 @@ export function createGrpcServer(ctx: ServiceContext): grpc.Server {
   return server;
 }
 
+/**
+ * RPCs of the etcd3 package's rpc.proto that etcd 3.4 does not have: they answer as grpc-go answers a
+ * method it does not know.
+ */
+const NOT_IN_ETCD_34 = new Set(['/etcdserverpb.Auth/AuthStatus', '/etcdserverpb.Maintenance/Downgrade']);
+
 /** An RPC of etcd's API that this server does not serve yet. */
 function registerUnimplemented(
   server: grpc.Server,
@@ -89,9 +95,12 @@ function registerUnimplemented(
   request: Codec<WireMessage>,
   response: Codec<WireMessage>,
 ): void {
+  const [service, method] = path.slice(1).split('/');
   const status = {
     code: GrpcStatus.UNIMPLEMENTED,
-    details: `etcd-kv-kit: ${path.slice(1)} is not served by the simulator yet`,
+    details: NOT_IN_ETCD_34.has(path)
+      ? `unknown method ${method} for service ${service}`
+      : `etcd-kv-kit: ${path.slice(1)} is not served by the simulator yet`,
   };
   const type = requestStream
     ? responseStream
