@@ -8,10 +8,23 @@
 import type protobuf from 'protobufjs';
 import type { WireMessage } from '../wire/message.js';
 import { UnmarshalError, unmarshaller } from '../wire/unmarshal.js';
+import { type RpcStatus, streamUnmarshalStatus, unmarshalStatus } from './status.js';
 
-/** A request whose bytes did not decode; `reason` is gogo's error text. */
+/**
+ * A request message that cannot be served, in place of the message: bytes that did not decode, or one
+ * the transport refused. It carries the status that ends the call, for a unary call and for a stream
+ * (grpc-go words them differently); handlers answer it in order with the messages before it.
+ */
 export class DecodeFailure {
-  constructor(readonly reason: string) {}
+  constructor(
+    readonly unary: RpcStatus,
+    readonly stream: RpcStatus,
+  ) {}
+
+  /** Bytes that did not decode; `reason` is gogo's error text. */
+  static unmarshal(reason: string): DecodeFailure {
+    return new DecodeFailure(unmarshalStatus(reason), streamUnmarshalStatus(reason));
+  }
 }
 
 /** Serialize and deserialize functions for one message type. */
@@ -32,7 +45,7 @@ export function codecFor<T extends object>(type: protobuf.Type): Codec<T> {
       try {
         return decode(bytes);
       } catch (error) {
-        if (error instanceof UnmarshalError) return new DecodeFailure(error.message);
+        if (error instanceof UnmarshalError) return DecodeFailure.unmarshal(error.message);
         throw error;
       }
     },

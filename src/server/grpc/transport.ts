@@ -7,7 +7,7 @@
  *   "Received no request message…" or a silent half-close;
  * - extra messages on a unary call are ignored (grpc-go reads one), not refused;
  * - a message with the compressed flag and no compression, or an unknown flag, is refused with
- *   grpc-go's text (grpc-js would read it as uncompressed);
+ *   grpc-go's text (grpc-js would read it as uncompressed), in order after the messages before it;
  * - an OK status carries no message (grpc-js sends "OK").
  *
  * grpc-js's public interceptor API sees parsed messages, not frames, so the frame-level facts come from
@@ -18,7 +18,11 @@
 
 import * as grpc from '@grpc/grpc-js';
 import { GrpcStatus } from '../../interface/errors.js';
+import { DecodeFailure } from './codec.js';
 import { goTransportText, type RpcStatus } from './status.js';
+
+/** grpc-go's text when the request ends inside a message. */
+const CUT = 'unexpected EOF';
 
 /** grpc-js's per-call internals this module reads (BaseServerInterceptingCall in 1.14). */
 interface CallInternals {
@@ -87,22 +91,26 @@ export const goTransport: grpc.ServerInterceptor = (method, call) => {
   const unary = !method.requestStream;
   const frames = watchFrames(call, unary);
   let received = 0;
+  // Passes a message on to the handler; kept so that a stream cut after it can be reported in order.
+  let pass: ((message: unknown) => void) | undefined;
   const listener = new grpc.ServerListenerBuilder()
     .withOnReceiveMessage((message, next) => {
-      const refused = frames && payloadStatus(frames.flags.shift() ?? 0, frames.encoding);
-      if (refused !== undefined) {
-        call.sendStatus(refused);
-        return;
-      }
       received++;
-      next(message);
+      pass = next;
+      const refused = frames && payloadStatus(frames.flags.shift() ?? 0, frames.encoding);
+      next(refused === undefined ? message : new DecodeFailure(refused, refused));
     })
     .withOnReceiveHalfClose((next) => {
-      if (frames?.cut()) {
-        const code = unary ? GrpcStatus.UNKNOWN : GrpcStatus.INTERNAL;
-        call.sendStatus({ code, details: 'unexpected EOF' });
-      } else if (unary && received === 0) {
-        call.sendStatus({ code: GrpcStatus.UNKNOWN, details: 'EOF' });
+      if (unary) {
+        // grpc-js would answer UNIMPLEMENTED "Received no request message…"; after one message,
+        // grpc-go has already served it, whatever follows.
+        if (received > 0) next();
+        else call.sendStatus({ code: GrpcStatus.UNKNOWN, details: frames?.cut() ? CUT : 'EOF' });
+      } else if (frames?.cut()) {
+        // Handlers end the stream with this after answering what came before, as etcd's loops do.
+        const status = { code: GrpcStatus.INTERNAL, details: CUT };
+        if (pass !== undefined) pass(new DecodeFailure(status, status));
+        else call.sendStatus(status);
       } else next();
     })
     .build();

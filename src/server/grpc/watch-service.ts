@@ -14,7 +14,7 @@ import type { Codec } from './codec.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
 import { type BidiHandler, endWithStatus, type ServiceHandlers } from './handlers.js';
-import { STOPPED, streamUnmarshalStatus, toStatus } from './status.js';
+import { STOPPED, toStatus } from './status.js';
 
 /** etcd sends responses over max-request-bytes plus gRPC's overhead allowance in fragments, if asked. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -49,7 +49,7 @@ function watchStream(ctx: ServiceContext, codec: Codec<WireMessage>): BidiHandle
       if (finished) return;
       if (m instanceof DecodeFailure) {
         finish();
-        endWithStatus(call, streamUnmarshalStatus(m.reason));
+        endWithStatus(call, m.stream);
         return;
       }
       try {
