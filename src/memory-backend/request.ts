@@ -105,7 +105,10 @@ export interface ParsedTxn {
   readonly compare: ParsedCompare[];
   readonly success: ParsedOp[];
   readonly failure: ParsedOp[];
-  /** True when a put or delete appears anywhere in it, in either branch. */
+  /**
+   * False only when every op of both branches is a range (etcd's isTxnReadonly). A nested txn makes a
+   * write even if it only reads: etcd sends it through raft, so it meets the size limit.
+   */
   readonly writes: boolean;
   readonly size: number;
 }
@@ -342,9 +345,7 @@ export function parseTxn(request: TxnRequest, name = 'txn request'): ParsedTxn {
   for (const c of compare) size += lenField(c.size, true);
   for (const op of success) size += lenField(opSize(op), true);
   for (const op of failure) size += lenField(opSize(op), true);
-  const writes = [...success, ...failure].some(
-    (op) => op.kind === 'put' || op.kind === 'delete' || (op.kind === 'txn' && op.writes),
-  );
+  const writes = [...success, ...failure].some((op) => op.kind !== 'range');
   return { kind: 'txn', compare, success, failure, writes, size };
 }
 

@@ -155,14 +155,13 @@ function opIn(m: WireMessage, readPath: boolean): RequestOp {
   return {} as RequestOp; // nothing set: etcd answers "key not found"
 }
 
-/** True when a txn has a put or delete anywhere, in either branch (etcd's isTxnReadonly, negated). */
+/**
+ * False only when every op of both branches is a range: etcd's isTxnReadonly, negated. A nested txn,
+ * even one that only reads, puts the whole txn on the write path.
+ */
 function txnWrites(m: WireMessage): boolean {
   for (const branch of ['success', 'failure']) {
-    for (const op of listOf(m, branch)) {
-      if (messageOf(op, 'request_put') || messageOf(op, 'request_delete_range')) return true;
-      const nested = messageOf(op, 'request_txn');
-      if (nested !== undefined && txnWrites(nested)) return true;
-    }
+    for (const op of listOf(m, branch)) if (messageOf(op, 'request_range') === undefined) return true;
   }
   return false;
 }
