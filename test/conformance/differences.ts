@@ -26,9 +26,27 @@ export function isEtcd34(ctx: Pick<CaseContext, 'target' | 'serverVersion'>): bo
 export const knownDifferences = {
   invalidSortOption: {
     where: 'etcd < 3.5 (3.4.23 measured)',
-    what: 'No "invalid sort option" error: an unknown sort order is ignored and an unknown sort target crashes the server.',
+    what: 'No "invalid sort option" error: an unknown sort order is ignored and an unknown sort target crashes the server. The simulator server answers the 3.5 error on the wire too (test/server/wire).',
     why: 'Every backend validates sort options before sending, so callers see InvalidSortOptionError everywhere; the raw 3.4 server is never sent an invalid target.',
     applies: isEtcd34,
+  },
+  unknownAlarmAction: {
+    where: 'etcd 3.4.23 (and main, by its code)',
+    what: 'An Alarm request with an action other than GET, ACTIVATE, DEACTIVATE crashes the server (nil response; reference §0 row 5). The simulator answers INVALID_ARGUMENT "etcd-kv-kit: unknown alarm action N …" and keeps serving.',
+    why: 'A crash is no behaviour to copy; the real server is never sent it (test/server/wire checks the simulator only).',
+    applies: isEtcd34,
+  },
+  lengthOverflowCrash: {
+    where: 'etcd 3.4.23',
+    what: 'A request whose length prefix, added to its offset, overflows int64 (e.g. a key of length 2^63 − 1) crashes the server: gogo\'s generated Unmarshal slices out of range and panics. The simulator answers as etcd 3.5\'s generated code does, INTERNAL "grpc: error unmarshalling request: proto: negative length found during unmarshaling", and keeps serving.',
+    why: 'Measured (slice bounds out of range [:-9223372036854775799] at rpc.pb.go:10069, exit); a crash is no behaviour to copy, so the real server is never sent it (test/server/wire checks the simulator only).',
+    applies: isEtcd34,
+  },
+  unknownMethodText: {
+    where: 'simulator server (grpc-js) against etcd (grpc-go)',
+    what: 'A call to a method or service that does not exist is UNIMPLEMENTED on both, with grpc-js\'s text "The server does not implement the method /etcdserverpb.KV/Nope" instead of grpc-go\'s "unknown method Nope for service etcdserverpb.KV" / "unknown service etcdserverpb.Nope".',
+    why: "grpc-js answers paths it has no handler for itself, before any interceptor runs. Clients map UNIMPLEMENTED by its code. RPCs of the etcd3 proto that 3.4 lacks (AuthStatus, Downgrade) do answer grpc-go's text.",
+    applies: (ctx) => ctx.target === 'server',
   },
   progressWhileCatchingUp: {
     where: 'etcd < 3.6 (3.4.23 measured)',
