@@ -7,7 +7,16 @@
 import { describe, expect, it } from 'vitest';
 import { knownDifferences } from '../../conformance/differences.js';
 import { KV, LEASE, MAX, MIN, P62, range, seed, txn, unaryCases, unaryOn } from './differential.js';
-import { b, enc, GRPC_LIMIT, hex, useWireTargets, type WireTarget } from './wire-targets.js';
+import {
+  b,
+  decoded,
+  enc,
+  GRPC_LIMIT,
+  hex,
+  showStatus,
+  useWireTargets,
+  type WireTarget,
+} from './wire-targets.js';
 
 const t = useWireTargets();
 seed(t);
@@ -455,6 +464,30 @@ describe('listed differences, each side as it is', () => {
       expect(etcd).toMatch(/^OK .*"kvs":\[\{"key":"YQ==".*\{"key":"Yg==".*"more":true/);
       expect(await unaryOn(t.server(), c)).toBe('ERR 3 etcdserver: invalid sort option');
     }
+  });
+
+  it('the largest write: one byte more on etcd when its member ID makes a 9-byte request ID', async () => {
+    expect(knownDifferences.requestSizeBoundary.applies({ target: 'etcd', serverVersion: '3.4.23' })).toBe(
+      true,
+    );
+    const largest = async (target: WireTarget): Promise<number> => {
+      let lo = 900;
+      let hi = 1100;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        const put = enc('PutRequest', { key: b('size'), value: Buffer.alloc(mid, 0x7a) });
+        if ((await target.raw.unary(`${KV}Put`, put)).ok) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    };
+    const status = await t.etcd().raw.unary('/etcdserverpb.Maintenance/Status', Buffer.alloc(0));
+    if (!status.ok) throw new Error(`etcd Status failed: ${showStatus(status.status)}`);
+    const member = BigInt((decoded('StatusResponse', status.bytes) as { leader: string }).leader);
+    const etcdIdBytes = (member & 0xffffn) >= 0x8000n ? 10 : 9;
+    // 4-byte key: the largest value fills the limit with a 10-byte ID; a 9-byte one leaves a byte more.
+    expect(await largest(t.etcd())).toBe(etcdIdBytes === 10 ? 998 : 999);
+    expect(await largest(t.server())).toBe(998);
   });
 
   it('an unknown method or service: UNIMPLEMENTED on both, in grpc-js words on the simulator', async () => {
