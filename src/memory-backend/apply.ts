@@ -123,8 +123,9 @@ export function evalCompare(store: MvccStore, c: ParsedCompare): boolean {
   return kvs.every((r) => compareOne(c, r));
 }
 
+/** etcd's compareKV: an unknown target compares as equal, an unknown result always holds. */
 function compareOne(c: ParsedCompare, r: KeyRev | undefined): boolean {
-  let d: number;
+  let d = 0;
   switch (c.target) {
     case 'VALUE': {
       const v = r?.value ?? '';
@@ -143,8 +144,9 @@ function compareOne(c: ParsedCompare, r: KeyRev | undefined): boolean {
     case 'CREATE':
       d = Math.sign((r?.create ?? 0) - (c.number as number));
       break;
-    default:
+    case 'MOD':
       d = Math.sign((r?.mod ?? 0) - (c.number as number));
+      break;
   }
   switch (c.result) {
     case 'EQUAL':
@@ -153,8 +155,10 @@ function compareOne(c: ParsedCompare, r: KeyRev | undefined): boolean {
       return d !== 0;
     case 'GREATER':
       return d > 0;
-    default:
+    case 'LESS':
       return d < 0;
+    default:
+      return true;
   }
 }
 

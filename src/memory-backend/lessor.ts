@@ -68,10 +68,11 @@ export class Lessor {
     return this.#leases.values();
   }
 
-  /** Forget a lease (the caller deletes its keys). */
+  /** Forget a lease (the caller deletes its keys); with the last one goes the expiry timer. */
   remove(id: bigint): Lease | undefined {
     const lease = this.#leases.get(id);
     if (lease !== undefined) this.#leases.delete(id);
+    if (this.#leases.size === 0) this.close();
     return lease;
   }
 

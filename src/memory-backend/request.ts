@@ -67,12 +67,25 @@ export interface ParsedDelete {
   readonly size: number;
 }
 
-/** A parsed Compare. */
+/**
+ * Enum numbers etcd's API does not define, on a compare decoded from the wire. etcd accepts them: an
+ * unknown target compares every key as equal, an unknown result always holds (its compareKV). The typed
+ * API refuses them, so only the server's wire layer puts them on a compare, under this symbol.
+ */
+export const unknownCompareEnums = Symbol('unknown compare enums');
+
+/** What {@link unknownCompareEnums} holds; a number given here replaces the compare's target or result. */
+export interface UnknownCompareEnums {
+  target?: number;
+  result?: number;
+}
+
+/** A parsed Compare; a number is an unknown target or result from the wire. */
 export interface ParsedCompare {
   readonly key: string;
   readonly range: KeyRange;
-  readonly target: CompareTarget;
-  readonly result: CompareResult;
+  readonly target: CompareTarget | number;
+  readonly result: CompareResult | number;
   /** The operand for VERSION, CREATE, MOD and LEASE. */
   readonly number: number | bigint;
   /** The operand for VALUE. */
@@ -92,7 +105,10 @@ export interface ParsedTxn {
   readonly compare: ParsedCompare[];
   readonly success: ParsedOp[];
   readonly failure: ParsedOp[];
-  /** True when a put or delete appears anywhere in it, in either branch. */
+  /**
+   * False only when every op of both branches is a range (etcd's isTxnReadonly). A nested txn makes a
+   * write even if it only reads: etcd sends it through raft, so it meets the size limit.
+   */
   readonly writes: boolean;
   readonly size: number;
 }
@@ -218,8 +234,11 @@ export function checkDelete(d: ParsedDelete): void {
 }
 
 function parseCompare(c: unknown): ParsedCompare {
-  const r = requestArg('compare', c) as Record<string, unknown>;
+  const r = requestArg('compare', c) as Record<string | symbol, unknown>;
   const key = storeString('compare key', r.key);
+  const unknown = r[unknownCompareEnums] as UnknownCompareEnums | undefined;
+  if (unknown?.target !== undefined || unknown?.result !== undefined)
+    return parseUnknownCompare(r, key, unknown);
   const target = r.target as CompareTarget;
   const result = r.result as CompareResult;
   if (!(result in COMPARE_RESULT_NUM)) {
@@ -265,6 +284,28 @@ function parseCompare(c: unknown): ParsedCompare {
   return { key, range: keyRange(key, r.rangeEnd), target, result, number, value, size };
 }
 
+/**
+ * A compare with an unknown target or result. Its operand never matters (an unknown target reads none;
+ * an unknown result ignores the comparison), so its size leaves the operand out.
+ */
+function parseUnknownCompare(
+  r: Record<string | symbol, unknown>,
+  key: string,
+  unknown: UnknownCompareEnums,
+): ParsedCompare {
+  const target = unknown.target ?? (r.target as CompareTarget);
+  const result = unknown.result ?? (r.result as CompareResult);
+  const targetNum = typeof target === 'number' ? target : COMPARE_TARGET_NUM[target];
+  const resultNum = typeof result === 'number' ? result : COMPARE_RESULT_NUM[result];
+  if (!Number.isInteger(targetNum) || !Number.isInteger(resultNum)) {
+    throw new InvalidArgumentError(
+      `compare target and result must be known names or integers, received ${describe(target)} and ${describe(result)}`,
+    );
+  }
+  const size = intField(resultNum) + intField(targetNum) + lenField(key.length) + endSize(r.rangeEnd, 2);
+  return { key, range: keyRange(key, r.rangeEnd), target, result, number: 0, value: '', size };
+}
+
 function parseOp(op: unknown): ParsedOp {
   const o = requestArg('txn op', op) as Record<string, unknown>;
   const set = ['requestRange', 'requestPut', 'requestDeleteRange', 'requestTxn'].filter(
@@ -304,9 +345,7 @@ export function parseTxn(request: TxnRequest, name = 'txn request'): ParsedTxn {
   for (const c of compare) size += lenField(c.size, true);
   for (const op of success) size += lenField(opSize(op), true);
   for (const op of failure) size += lenField(opSize(op), true);
-  const writes = [...success, ...failure].some(
-    (op) => op.kind === 'put' || op.kind === 'delete' || (op.kind === 'txn' && op.writes),
-  );
+  const writes = [...success, ...failure].some((op) => op.kind !== 'range');
   return { kind: 'txn', compare, success, failure, writes, size };
 }
 

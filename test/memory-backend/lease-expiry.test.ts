@@ -178,6 +178,18 @@ describe('memory lease expiry (ManualClock)', () => {
     await backend.close();
     expect(clock.pendingTimers).toBe(0);
   });
+
+  it('revoking the last lease stops the expiry timer', async () => {
+    const { clock, backend } = setup();
+    const a = await backend.leaseGrant({ ttl: 30 });
+    const b = await backend.leaseGrant({ ttl: 60 });
+    expect(clock.pendingTimers).toBe(1);
+    await backend.leaseRevoke({ id: a.id });
+    expect(clock.pendingTimers).toBe(1);
+    await backend.leaseRevoke({ id: b.id });
+    expect(clock.pendingTimers).toBe(0);
+    await backend.close();
+  });
 });
 
 describe('memory lease timers', () => {

@@ -8,7 +8,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server/index.js';
-import { type EtcdServer, startEtcd } from '../../src/testing/etcd-server.js';
+import { type EtcdServer, etcdBinaryVersion, startEtcd } from '../../src/testing/etcd-server.js';
 import { assertEtcdctlInstalled, runCtl, runScript, type Step } from './etcdctl/harness.js';
 import { identityOf, normalize } from './etcdctl/normalize.js';
 import { clusterSteps, concurrencySteps, kvSteps, leaseSteps, watchSteps } from './etcdctl/script.js';
@@ -20,14 +20,10 @@ const hostPort = (url: string) => url.replace(/^https?:\/\//, '');
 beforeAll(async () => {
   assertEtcdctlInstalled();
   etcd = await startEtcd();
-  const version = /"version":"([\d.]+)"/.exec(
-    (await runCtl(hostPort(etcd.endpoint), ['endpoint', 'status', '-w', 'json'])).stdout,
-  )?.[1];
-  if (version === undefined) throw new Error('the real etcd reported no version');
   // The same release, the real clock and the same minimum lease TTL as the etcd: leases expire in real
   // time on both.
   server = await startServer({
-    etcdVersion: version,
+    etcdVersion: etcdBinaryVersion(),
     minLeaseTtl: etcd.minLeaseTtl,
     peerUrls: ['http://127.0.0.1:2380'],
   });

@@ -16,7 +16,7 @@ import { kvService } from './kv-service.js';
 import { leaseService } from './lease-service.js';
 import { maintenanceService } from './maintenance-service.js';
 import { allMethods, messageType } from './proto.js';
-import { goTransportText } from './status.js';
+import { goTransport } from './transport.js';
 import { watchService } from './watch-service.js';
 
 /** gRPC's allowance above max-request-bytes for a whole message, as etcd sets it. */
@@ -31,21 +31,12 @@ const health = protobuf.Root.fromJSON({
 });
 const SERVING = 1;
 
-/** Rewrites grpc-js's transport texts (message too large) into grpc-go's, which etcd clients match. */
-const goTexts: grpc.ServerInterceptor = (_method, call) =>
-  new grpc.ServerInterceptingCall(
-    call,
-    new grpc.ResponderBuilder()
-      .withSendStatus((status, next) => next({ ...status, details: goTransportText(status.details) }))
-      .build(),
-  );
-
 /** Build the gRPC server for `ctx`'s store. */
 export function createGrpcServer(ctx: ServiceContext): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': ctx.store.maxRequestBytes + GRPC_OVERHEAD_BYTES,
     'grpc.max_send_message_length': -1,
-    interceptors: [goTexts],
+    interceptors: [goTransport],
   });
   const watchCodec = codecFor<WireMessage>(messageType('WatchResponse'));
   const services: Record<string, ServiceHandlers> = {
@@ -89,6 +80,12 @@ export function createGrpcServer(ctx: ServiceContext): grpc.Server {
   return server;
 }
 
+/**
+ * RPCs of the etcd3 package's rpc.proto that etcd 3.4 does not have: they answer as grpc-go answers a
+ * method it does not know.
+ */
+const NOT_IN_ETCD_34 = new Set(['/etcdserverpb.Auth/AuthStatus', '/etcdserverpb.Maintenance/Downgrade']);
+
 /** An RPC of etcd's API that this server does not serve yet. */
 function registerUnimplemented(
   server: grpc.Server,
@@ -98,9 +95,12 @@ function registerUnimplemented(
   request: Codec<WireMessage>,
   response: Codec<WireMessage>,
 ): void {
+  const [service, method] = path.slice(1).split('/');
   const status = {
     code: GrpcStatus.UNIMPLEMENTED,
-    details: `etcd-kv-kit: ${path.slice(1)} is not served by the simulator yet`,
+    details: NOT_IN_ETCD_34.has(path)
+      ? `unknown method ${method} for service ${service}`
+      : `etcd-kv-kit: ${path.slice(1)} is not served by the simulator yet`,
   };
   const type = requestStream
     ? responseStream

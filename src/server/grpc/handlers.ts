@@ -9,7 +9,7 @@ import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
 import type { WireMessage } from '../wire/message.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
-import { type RpcStatus, toStatus, unmarshalStatus } from './status.js';
+import { type RpcStatus, toStatus } from './status.js';
 
 /** What a request carries besides its message: the caller's credentials, as etcd reads them. */
 export interface RequestMeta {
@@ -67,7 +67,7 @@ export function unaryCall(
   return (call, callback) => {
     const request = call.request;
     if (request instanceof DecodeFailure) {
-      callback(asServiceError(unmarshalStatus(request.reason)));
+      callback(asServiceError(request.unary));
       return;
     }
     let result: Promise<WireMessage>;

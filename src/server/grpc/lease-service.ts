@@ -19,7 +19,7 @@ import type { WireMessage } from '../wire/message.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
 import { type BidiHandler, endWithStatus, type ServiceHandlers } from './handlers.js';
-import { STOPPED, streamUnmarshalStatus, toStatus } from './status.js';
+import { STOPPED, toStatus } from './status.js';
 
 /** The Lease service's handlers. */
 export function leaseService(ctx: ServiceContext): ServiceHandlers {
@@ -50,13 +50,14 @@ function keepAliveStream(ctx: ServiceContext): BidiHandler {
     });
     call.on('data', (m: WireMessage | DecodeFailure) => {
       if (finished) return;
-      if (m instanceof DecodeFailure) {
-        finish();
-        endWithStatus(call, streamUnmarshalStatus(m.reason));
-        return;
-      }
       chain = chain.then(async () => {
         if (finished) return;
+        if (m instanceof DecodeFailure) {
+          // After the answers to the requests before it, as etcd's receive loop does.
+          finish();
+          endWithStatus(call, m.stream);
+          return;
+        }
         try {
           const response = await client.leaseKeepAlive({ id: leaseIdIn(m) });
           if (!finished) call.write(keepAliveOut(ctx.headers, response));

@@ -9,11 +9,12 @@ import type { WatchResponse } from '../../interface/watch.js';
 import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
 import type { WireMessage } from '../wire/message.js';
 import { fragments, watchRequestIn, watchResponseOut } from '../wire/watch.js';
+import { WatchIdMap } from '../wire/watch-ids.js';
 import type { Codec } from './codec.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
 import { type BidiHandler, endWithStatus, type ServiceHandlers } from './handlers.js';
-import { STOPPED, streamUnmarshalStatus, toStatus } from './status.js';
+import { STOPPED, toStatus } from './status.js';
 
 /** etcd sends responses over max-request-bytes plus gRPC's overhead allowance in fragments, if asked. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -28,8 +29,9 @@ function watchStream(ctx: ServiceContext, codec: Codec<WireMessage>): BidiHandle
   const size = (m: WireMessage): number => codec.serialize(m).length;
   return (call, client: MemoryBackend) => {
     const stream = client.watchStream();
-    // Fragment flags of creates not yet answered (answers come in request order), then per watch ID.
-    const pendingFragment: boolean[] = [];
+    const ids = new WatchIdMap();
+    // Creates not yet answered (answers come in request order), then fragmenting watchers by store ID.
+    const pendingCreates: { fragment: boolean; standIn: number | undefined }[] = [];
     const fragmentIds = new Set<number>();
     let finished = false;
     const finish = (): void => {
@@ -47,16 +49,22 @@ function watchStream(ctx: ServiceContext, codec: Codec<WireMessage>): BidiHandle
       if (finished) return;
       if (m instanceof DecodeFailure) {
         finish();
-        endWithStatus(call, streamUnmarshalStatus(m.reason));
+        endWithStatus(call, m.stream);
         return;
       }
       try {
         const request = watchRequestIn(m);
         if (request.kind === 'create') {
-          pendingFragment.push(request.request.fragment === true);
-          stream.create(request.request);
-        } else if (request.kind === 'cancel') stream.cancel(request.watchId);
-        else if (request.kind === 'progress') stream.requestProgress();
+          const { id, fresh } = ids.forCreate(request.watchId);
+          pendingCreates.push({
+            fragment: request.request.fragment === true,
+            standIn: fresh ? id : undefined,
+          });
+          stream.create(id === 0 ? request.request : { ...request.request, watchId: id });
+        } else if (request.kind === 'cancel') {
+          const id = ids.forCancel(request.watchId);
+          if (id !== undefined) stream.cancel(id);
+        } else if (request.kind === 'progress') stream.requestProgress();
       } catch (error) {
         finish();
         endWithStatus(call, toStatus(error));
@@ -68,10 +76,17 @@ function watchStream(ctx: ServiceContext, codec: Codec<WireMessage>): BidiHandle
 
     const send = async (response: WatchResponse): Promise<void> => {
       if (response.created) {
-        const fragment = pendingFragment.shift() === true;
-        if (fragment && !response.canceled) fragmentIds.add(response.watchId);
-      } else if (response.canceled) fragmentIds.delete(response.watchId);
+        const create = pendingCreates.shift();
+        if (response.canceled) {
+          if (create?.standIn !== undefined) ids.release(create.standIn); // refused
+        } else if (create?.fragment) fragmentIds.add(response.watchId);
+      }
       const out = watchResponseOut(ctx.headers, response);
+      if (response.watchId !== 0) out.watch_id = ids.toWire(response.watchId);
+      if (response.canceled && !response.created) {
+        fragmentIds.delete(response.watchId);
+        ids.release(response.watchId);
+      }
       const pieces = fragmentIds.has(response.watchId) ? fragments(out, size, limit) : [out];
       for (const piece of pieces) {
         if (finished) return;

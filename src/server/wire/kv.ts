@@ -7,7 +7,6 @@
  * and as a single key on write paths (semantics §12); on read paths it becomes "\0" here.
  */
 
-import { InvalidArgumentError } from '../../interface/errors.js';
 import type {
   CompactionRequest,
   CompactionResponse,
@@ -27,6 +26,7 @@ import type {
   TxnRequest,
   TxnResponse,
 } from '../../interface/kv.js';
+import { type UnknownCompareEnums, unknownCompareEnums } from '../../memory-backend/request.js';
 import {
   bigintOf,
   boolOf,
@@ -117,14 +117,17 @@ function compareIn(m: WireMessage, readPath: boolean): Compare {
   const targetNum = enumOf(m, 'target');
   const result = COMPARE_RESULTS[resultNum];
   const target = COMPARE_TARGETS[targetNum];
-  if (result === undefined || target === undefined) {
-    throw new InvalidArgumentError(
-      `compare result must be 0..3 and target 0..4, received result ${resultNum} and target ${targetNum}`,
-    );
-  }
-  const base = { key: bytesOf(m, 'key'), result } as Compare;
+  const base = { key: bytesOf(m, 'key'), result: result ?? 'EQUAL' } as Compare;
   const end = rangeEndIn(m, readPath);
   if (end !== undefined) base.rangeEnd = end;
+  if (result === undefined || target === undefined) {
+    // etcd accepts numbers its enums do not define; the store applies its rule for them.
+    const unknown: UnknownCompareEnums = {};
+    if (result === undefined) unknown.result = resultNum;
+    if (target === undefined) unknown.target = targetNum;
+    const compare = { ...base, target: target ?? 'VERSION', version: 0, [unknownCompareEnums]: unknown };
+    return compare as unknown as Compare;
+  }
   // The operand is a oneof: a getter for another member than the target reads 0, as in Go.
   switch (target) {
     case 'VERSION':
@@ -152,14 +155,13 @@ function opIn(m: WireMessage, readPath: boolean): RequestOp {
   return {} as RequestOp; // nothing set: etcd answers "key not found"
 }
 
-/** True when a txn has a put or delete anywhere, in either branch (etcd's isTxnReadonly, negated). */
+/**
+ * False only when every op of both branches is a range: etcd's isTxnReadonly, negated. A nested txn,
+ * even one that only reads, puts the whole txn on the write path.
+ */
 function txnWrites(m: WireMessage): boolean {
   for (const branch of ['success', 'failure']) {
-    for (const op of listOf(m, branch)) {
-      if (messageOf(op, 'request_put') || messageOf(op, 'request_delete_range')) return true;
-      const nested = messageOf(op, 'request_txn');
-      if (nested !== undefined && txnWrites(nested)) return true;
-    }
+    for (const op of listOf(m, branch)) if (messageOf(op, 'request_range') === undefined) return true;
   }
   return false;
 }

@@ -2,6 +2,7 @@
 
 import type { WatchCreateRequest, WatchEvent, WatchFilter, WatchResponse } from '../../interface/watch.js';
 import {
+  bigintOf,
   boolOf,
   bytesOf,
   type HeaderEncoder,
@@ -15,19 +16,25 @@ import {
 
 const FILTERS: readonly WatchFilter[] = ['NOPUT', 'NODELETE'];
 
-/** One request on the Watch stream. A request with no union set gets no reply (etcd ignores it). */
+/**
+ * One request on the Watch stream. A request with no union set gets no reply (etcd ignores it). Watch
+ * IDs are int64 on the wire: `watchId` is the wire's, for the caller to map (see watch-ids.ts); the
+ * create request carries none.
+ */
 export type WatchRequestIn =
-  | { kind: 'create'; request: WatchCreateRequest }
-  | { kind: 'cancel'; watchId: number }
+  | { kind: 'create'; request: WatchCreateRequest; watchId: bigint }
+  | { kind: 'cancel'; watchId: bigint }
   | { kind: 'progress' }
   | { kind: 'none' };
 
 /** A WatchRequest from the wire. */
 export function watchRequestIn(m: WireMessage): WatchRequestIn {
   const create = messageOf(m, 'create_request');
-  if (create !== undefined) return { kind: 'create', request: watchCreateIn(create) };
+  if (create !== undefined) {
+    return { kind: 'create', request: watchCreateIn(create), watchId: bigintOf(create, 'watch_id') };
+  }
   const cancel = messageOf(m, 'cancel_request');
-  if (cancel !== undefined) return { kind: 'cancel', watchId: numberOf(cancel, 'watch_id') };
+  if (cancel !== undefined) return { kind: 'cancel', watchId: bigintOf(cancel, 'watch_id') };
   if (messageOf(m, 'progress_request') !== undefined) return { kind: 'progress' };
   return { kind: 'none' };
 }
@@ -47,8 +54,6 @@ function watchCreateIn(m: WireMessage): WatchCreateRequest {
     .filter((f): f is WatchFilter => f !== undefined);
   if (filters.length > 0) r.filters = [...new Set(filters)];
   if (boolOf(m, 'prev_kv')) r.prevKv = true;
-  const id = numberOf(m, 'watch_id');
-  if (id !== 0) r.watchId = id;
   if (boolOf(m, 'fragment')) r.fragment = true;
   return r;
 }

@@ -12,7 +12,7 @@ import { advance, grant, keepAlive, leases, revokeLease, timeToLive } from './le
 import { badSortTarget, range } from './range.js';
 import {
   checkIntervals,
-  hasWrite,
+  onlyRanges,
   TxnApplyError,
   txn,
   txnBytes,
@@ -90,7 +90,8 @@ function apply(state: ModelState, request: ModelRequest): { state: ModelState; v
       validateTxn(request.request, state.options.maxTxnOps);
       checkIntervals(request.request.success ?? []);
       checkIntervals(request.request.failure ?? []);
-      if (hasWrite(request.request)) checkSize(state, txnBytes(request.request));
+      // etcd sizes every txn that is not all ranges (isTxnReadonly): a nested txn counts as a write.
+      if (!onlyRanges(request.request)) checkSize(state, txnBytes(request.request));
       const out = txn(state, request.request);
       return { state: out.state, value: out.response };
     }

@@ -156,6 +156,11 @@ export function hasWrite(request: TxnRequest): boolean {
   );
 }
 
+/** True when every op of both branches is a range (etcd's isTxnReadonly: such a txn is not sized). */
+export function onlyRanges(request: TxnRequest): boolean {
+  return [...(request.success ?? []), ...(request.failure ?? [])].every((op) => 'requestRange' in op);
+}
+
 /** True when some range in the txn has an invalid sort target (crashes 3.4). */
 export function txnHasBadSort(request: TxnRequest): boolean {
   return [...(request.success ?? []), ...(request.failure ?? [])].some(

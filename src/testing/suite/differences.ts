@@ -46,7 +46,7 @@ function realServerBefore(ctx: Ctx, fixedIn: Record<string, number>): boolean {
 export const knownDifferences = {
   invalidSortOption: {
     where: 'etcd < 3.5 (3.4.23 measured)',
-    what: 'No "invalid sort option" error: an unknown sort order is ignored and an unknown sort target crashes the server.',
+    what: 'No "invalid sort option" error: an unknown sort order is ignored and an unknown sort target crashes the server. The simulator server answers the 3.5 error on the wire too (test/server/wire).',
     why: 'Every backend validates sort options before sending, so callers see InvalidSortOptionError everywhere; the raw 3.4 server is never sent an invalid target.',
     memory: {
       notSelectable:
@@ -108,6 +108,43 @@ export const knownDifferences = {
         'A guard in the etcd backend (the client), not server behaviour; a memory store is never at risk of that crash.',
     },
     applies: (ctx) => ctx.target === 'etcd' || ctx.target === 'server',
+  },
+  unknownAlarmAction: {
+    where: 'etcd 3.4.23 (and main, by its code)',
+    what: 'An Alarm request with an action other than GET, ACTIVATE, DEACTIVATE crashes the server (nil response; etcd-server-reference §0 row 5). The simulator answers INVALID_ARGUMENT "etcd-kv-kit: unknown alarm action N …" and keeps serving.',
+    why: 'A crash is no behaviour to copy; the real server is never sent it (test/server/wire checks the simulator only).',
+    memory: {
+      notSelectable:
+        'A memory store never imitates a crash, and the typed API has no alarm actions beyond the three.',
+    },
+    applies: (ctx) => ctx.target === 'etcd',
+  },
+  lengthOverflowCrash: {
+    where: 'etcd 3.4.23',
+    what: 'A request whose length prefix, added to its offset, overflows int64 (e.g. a key of length 2^63 − 1) crashes the server: gogo\'s generated Unmarshal slices out of range and panics. The simulator answers as etcd 3.5\'s generated code does, INTERNAL "grpc: error unmarshalling request: proto: negative length found during unmarshaling", and keeps serving.',
+    why: 'Measured (slice bounds out of range [:-9223372036854775799] at rpc.pb.go:10069, exit); a crash is no behaviour to copy, so the real server is never sent it (test/server/wire checks the simulator only).',
+    memory: {
+      notSelectable:
+        'A memory store never imitates a crash, and the typed API cannot express a malformed length.',
+    },
+    applies: (ctx) => realServerBefore(ctx, { '3.4': Number.POSITIVE_INFINITY }),
+  },
+  requestSizeBoundary: {
+    where: 'etcd (3.4.23 measured) against the simulator',
+    what: "etcd measures a write against --max-request-bytes with its raft request ID inside, a varint of 9 bytes when the member ID's low 16 bits are below 0x8000 and 10 bytes otherwise, so a write within one byte of the limit passes on some clusters and not on others. The simulator always counts 10 bytes.",
+    why: 'No one boundary to copy; the simulator takes the stricter one, so what it accepts every etcd accepts (test/server/wire pins both sides).',
+    memory: { notSelectable: "Not a release difference: it depends on a real cluster's member ID." },
+    applies: (ctx) => ctx.target === 'etcd',
+  },
+  unknownMethodText: {
+    where: 'simulator server (grpc-js) against etcd (grpc-go)',
+    what: 'A call to a method or service that does not exist is UNIMPLEMENTED on both, with grpc-js\'s text "The server does not implement the method /etcdserverpb.KV/Nope" instead of grpc-go\'s "unknown method Nope for service etcdserverpb.KV" / "unknown service etcdserverpb.Nope".',
+    why: "grpc-js answers paths it has no handler for itself, before any interceptor runs. Clients map UNIMPLEMENTED by its code. RPCs of the etcd3 proto that 3.4 lacks (AuthStatus, Downgrade) do answer grpc-go's text.",
+    memory: {
+      notSelectable:
+        'Only the gRPC transport differs (grpc-js against grpc-go); the memory backend has no wire.',
+    },
+    applies: (ctx) => ctx.target === 'server',
   },
 } satisfies Record<string, KnownDifference>;
 

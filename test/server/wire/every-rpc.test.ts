@@ -1,0 +1,50 @@
+/**
+ * Every RPC of etcd's API, called with an empty message (and, for streams, a half-close), gets an answer
+ * from the simulator: a response or etcd's error for a served RPC, UNIMPLEMENTED naming the RPC for one
+ * not served yet, grpc-go's "unknown method" for one etcd 3.4 lacks — never a handler failure of
+ * grpc-js's own, and the server keeps serving. Which RPCs are served changes; the shapes may not.
+ */
+
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/clock/manual-clock.js';
+import { allMethods } from '../../../src/server/grpc/proto.js';
+import { type RunningServer, startServer } from '../../../src/server/index.js';
+import { KV, range } from './differential.js';
+import { grpcFrame, RawClient, rawHttp2 } from './raw-grpc.js';
+import { showStatus } from './wire-targets.js';
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startServer({ clock: new ManualClock() });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+it('every RPC answers with a response, an etcd error or UNIMPLEMENTED naming it', async () => {
+  const endpoint = server.endpoints[0]!;
+  const answers: string[] = [];
+  for (const m of allMethods()) {
+    const r = await rawHttp2(endpoint, m.path, grpcFrame(Buffer.alloc(0)), 'end', 300);
+    const status = r.grpcStatus === undefined ? 'open' : showStatus(r.grpcStatus);
+    answers.push(`${m.service}/${m.method} ${status}`);
+    if (r.grpcStatus === undefined) {
+      // A stream that stays open after a half-close is etcd's Watch (it keeps delivering events).
+      expect(m.path, 'only Watch stays open').toBe('/etcdserverpb.Watch/Watch');
+    } else if (r.grpcStatus.code === 12) {
+      expect([
+        `etcd-kv-kit: etcdserverpb.${m.service}/${m.method} is not served by the simulator yet`,
+        `unknown method ${m.method} for service etcdserverpb.${m.service}`,
+      ]).toContain(r.grpcStatus.details);
+    } else if (r.grpcStatus.code !== 0) {
+      // An etcd error (etcdserver: …), never grpc-js's handler failures or our UNKNOWN.
+      expect(r.grpcStatus.details, `${m.path}: ${status}`).toMatch(/^etcdserver: /);
+    }
+  }
+  expect(answers.length).toBeGreaterThan(40);
+  const raw = new RawClient(endpoint);
+  expect((await raw.unary(`${KV}Range`, range({}))).ok, 'still serving').toBe(true);
+  raw.close();
+});
