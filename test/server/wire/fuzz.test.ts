@@ -150,26 +150,6 @@ function notToSend(method: Base['method'], bytes: Buffer): boolean {
   return false;
 }
 
-/**
- * The headers of the responses inside a txn response are left out: etcd reports R + 1 on the ops after
- * a write's first change, and no header on a nested txn, which the simulator does not do on this
- * branch (fixed on server-clients, 7abd6c7, with its conformance case; drop this once merged).
- */
-function withoutOpHeaders(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  const m = value as Record<string, unknown>;
-  if (!Array.isArray(m.responses)) return m;
-  const responses = m.responses.map((r: Record<string, unknown>) =>
-    Object.fromEntries(
-      Object.entries(r).map(([k, v]) => {
-        const { header: _, ...rest } = v as Record<string, unknown>;
-        return [k, withoutOpHeaders(rest)];
-      }),
-    ),
-  );
-  return { ...m, responses };
-}
-
 const SORT_FIELDS = ['key', 'version', 'create_revision', 'mod_revision', 'value'];
 
 /**
@@ -178,7 +158,7 @@ const SORT_FIELDS = ['key', 'version', 'create_revision', 'mod_revision', 'value
  */
 function shown(r: RawUnaryResult, response: string, sortTarget: number): string {
   if (!r.ok) return `ERR ${showStatus(r.status)}`;
-  const m = withoutOpHeaders(decoded(response, r.bytes)) as Record<string, unknown>;
+  const m = decoded(response, r.bytes) as Record<string, unknown>;
   if (sortTarget !== 0 && Array.isArray(m.kvs)) {
     const field = SORT_FIELDS[sortTarget]!;
     m.kvs = m.kvs.map((kv: Record<string, unknown>) => kv[field] ?? null);
