@@ -78,26 +78,6 @@ export function assertEtcdInstalled(): void {
   }
 }
 
-let binaryVersion: string | undefined;
-
-/**
- * The version of the `etcd` binary on PATH, e.g. "3.4.23" (what its Status will report). Tests that
- * compare the simulator with this etcd run the simulator as the same release (`etcdVersion`).
- */
-export function etcdBinaryVersion(): string {
-  if (binaryVersion !== undefined) return binaryVersion;
-  let out: string;
-  try {
-    out = execFileSync('etcd', ['--version'], { encoding: 'utf8' });
-  } catch {
-    throw new Error(ETCD_MISSING);
-  }
-  const m = /etcd Version: (\d+\.\d+\.\d+)/.exec(out);
-  if (m === null) throw new Error(`cannot read the etcd version from: ${out.slice(0, 200)}`);
-  binaryVersion = m[1]!;
-  return binaryVersion;
-}
-
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

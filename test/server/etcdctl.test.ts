@@ -8,7 +8,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server/index.js';
-import { type EtcdServer, etcdBinaryVersion, startEtcd } from '../../src/testing/etcd-server.js';
+import { type EtcdServer, etcdVersion, startEtcd } from '../../src/testing/etcd-server.js';
 import { assertEtcdctlInstalled, runCtl, runScript, type Step } from './etcdctl/harness.js';
 import { identityOf, normalize } from './etcdctl/normalize.js';
 import { clusterSteps, concurrencySteps, kvSteps, leaseSteps, watchSteps } from './etcdctl/script.js';
@@ -23,7 +23,7 @@ beforeAll(async () => {
   // The same release, the real clock and the same minimum lease TTL as the etcd: leases expire in real
   // time on both.
   server = await startServer({
-    etcdVersion: etcdBinaryVersion(),
+    etcdVersion: await etcdVersion(etcd.endpoint),
     minLeaseTtl: etcd.minLeaseTtl,
     peerUrls: ['http://127.0.0.1:2380'],
   });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { ManualClock } from '../../../src/clock/manual-clock.js';
 import { messageType } from '../../../src/server/grpc/proto.js';
 import { type RunningServer, startServer } from '../../../src/server/index.js';
-import { type EtcdServer, etcdBinaryVersion, startEtcd } from '../../../src/testing/etcd-server.js';
+import { type EtcdServer, etcdVersion, startEtcd } from '../../../src/testing/etcd-server.js';
 import { RawClient, type RawStatus, type RawStreamResult, type RawUnaryResult } from './raw-grpc.js';
 
 /** --max-request-bytes on both servers: small, so that over-limit messages stay small too. */
@@ -38,16 +38,14 @@ export function useWireTargets(): {
   let targets: { etcd: WireTarget; server: WireTarget } | undefined;
   beforeAll(async () => {
     clock = new ManualClock();
-    [etcd, server] = await Promise.all([
-      startEtcd({ extraArgs: ['--max-request-bytes', String(MAX_REQUEST_BYTES)] }),
-      // The simulator runs as the release it is compared with.
-      startServer({
-        clock,
-        maxRequestBytes: MAX_REQUEST_BYTES,
-        minLeaseTtl: 1,
-        etcdVersion: etcdBinaryVersion(),
-      }),
-    ]);
+    etcd = await startEtcd({ extraArgs: ['--max-request-bytes', String(MAX_REQUEST_BYTES)] });
+    // The simulator runs as the release it is compared with.
+    server = await startServer({
+      clock,
+      maxRequestBytes: MAX_REQUEST_BYTES,
+      minLeaseTtl: 1,
+      etcdVersion: await etcdVersion(etcd.endpoint),
+    });
     const endpoint = server.endpoints[0]!;
     targets = {
       etcd: { name: 'etcd', endpoint: etcd.endpoint, raw: new RawClient(etcd.endpoint) },
