@@ -120,6 +120,7 @@ export class MemoryStore implements AsyncDisposable {
   readonly #lessor: Lessor;
   readonly #clients = new Set<MemoryBackend>();
   readonly #maxTxnOps: number;
+  readonly #minLeaseTtl: number;
   readonly #maxRequestBytes: number;
   readonly #progressIntervalMs: number;
   readonly #behaviour: EtcdBehaviour;
@@ -133,6 +134,7 @@ export class MemoryStore implements AsyncDisposable {
     this.#maxTxnOps = positiveOption('maxTxnOps', options.maxTxnOps, 128);
     this.#maxRequestBytes = positiveOption('maxRequestBytes', options.maxRequestBytes, 1_572_864);
     const minLeaseTtl = positiveOption('minLeaseTtl', options.minLeaseTtl, 2);
+    this.#minLeaseTtl = minLeaseTtl;
     this.#progressIntervalMs = positiveOption(
       'progressNotifyIntervalMs',
       options.progressNotifyIntervalMs,
@@ -156,6 +158,11 @@ export class MemoryStore implements AsyncDisposable {
   /** The current revision. */
   get revision(): number {
     return this.#mvcc.rev;
+  }
+
+  /** The minimum lease TTL granted, in seconds; shorter grants are raised to it. */
+  get minLeaseTtl(): number {
+    return this.#minLeaseTtl;
   }
 
   /** The largest write request accepted, in bytes (etcd's --max-request-bytes). */

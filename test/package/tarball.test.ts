@@ -6,6 +6,7 @@
  * Snippets come from README.md where it has them, so the README shows what is tested here.
  */
 
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -239,8 +240,7 @@ void backend.close();\n`;
     expect(stdout).toMatch(/Tests\s+1 passed/);
   }, 180_000);
 
-  // Every bin in package.json is in the tarball, installed on PATH, and starts as a Node script. (The
-  // simulator server's `serve` command adds the first one; add a run of its --help here with it.)
+  // Every bin in package.json is in the tarball, installed on PATH, and starts as a Node script.
   for (const [name, file] of Object.entries(pkg.bin ?? {})) {
     it(`bin ${name} is shipped and linked`, () => {
       expect(consumer.files).toContain(file.replace(/^\.\//, ''));
@@ -250,4 +250,28 @@ void backend.close();\n`;
       );
     });
   }
+
+  it('npx etcd-kv-kit serve --help and serve from the installed package: ready, answers, exits 0 on SIGTERM', async () => {
+    const bin = join(cjs, 'node_modules/.bin/etcd-kv-kit');
+    const { stdout: help } = await run(bin, ['serve', '--help'], cjs);
+    expect(help).toMatch(/gone when the server stops/);
+    const child = spawn(bin, ['serve', '--listen-client-urls', 'http://127.0.0.1:0'], { cwd: cjs });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const m = /ready to serve client requests on (\S+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited (${code}) before ready: ${out}`)));
+      });
+      const res = await fetch(`${url}/health`);
+      expect(await res.text()).toBe('{"health":"true"}');
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  });
 });
