@@ -11,8 +11,8 @@ import { Etcd3 } from 'etcd3';
 import { startServer } from '../../src/server/index.js';
 import { type EtcdServer, startEtcd } from '../../src/testing/etcd-server.js';
 
-/** The compiled CLI, beside this file in dist/bench. */
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/** The CLI as it ships: the bundle `npm run bench` builds (scripts/bundle-cli.mjs), from dist/bench/bench/report. */
+const CLI = fileURLToPath(new URL('../../../cli/etcd-kv-kit.mjs', import.meta.url));
 
 /** Median of `xs`. */
 function median(xs: number[]): number {

@@ -5,7 +5,7 @@
  */
 
 import * as grpc from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/light.js';
 import { GrpcStatus } from '../../interface/errors.js';
 import type { WireMessage } from '../wire/message.js';
 import { clusterService } from './cluster-service.js';

@@ -1,22 +1,16 @@
 /**
  * etcd's protobuf messages and services, from the rpc.proto that the `etcd3` package ships (etcd's own
- * API definition, trimmed of its HTTP annotations). Loaded once with protobufjs, field names as in the
- * proto (`range_end`, `create_revision`), so the wire layer reads like etcd's Go code.
+ * API definition, trimmed of its HTTP annotations), field names as in the proto (`range_end`,
+ * `create_revision`), so the wire layer reads like etcd's Go code. The .proto is compiled ahead of time
+ * into a JSON descriptor (scripts/generate-proto.mjs; a test keeps it in step with etcd3's), which
+ * protobufjs/light loads without a parser: part of a fast start.
  */
 
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import protobuf from 'protobufjs';
-
-const require = createRequire(import.meta.url);
-
-/** The folder holding rpc.proto, kv.proto and auth.proto. */
-export const PROTO_DIR = join(dirname(require.resolve('etcd3')), '..', 'proto');
+import protobuf from 'protobufjs/light.js';
+import { RPC_PROTO } from './rpc-proto.generated.js';
 
 /** The loaded protobuf root. */
-export const root: protobuf.Root = new protobuf.Root().loadSync(join(PROTO_DIR, 'rpc.proto'), {
-  keepCase: true,
-});
+export const root: protobuf.Root = protobuf.Root.fromJSON(RPC_PROTO as protobuf.INamespace);
 
 /** A message type of package etcdserverpb (or a fully qualified name). */
 export function messageType(name: string): protobuf.Type {

@@ -5,7 +5,7 @@
  * different valid one.
  */
 
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/light.js';
 
 /** protobufjs's Long class. */
 export const Long = protobuf.util.Long;

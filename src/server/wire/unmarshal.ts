@@ -13,7 +13,7 @@
  * property, even when empty; int64 as a number when exact, else a Long), so the wire/ readers take it.
  */
 
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/light.js';
 import { Long } from './int64.js';
 import type { WireMessage } from './message.js';
 
