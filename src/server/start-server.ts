@@ -48,6 +48,9 @@ const STORE_OPTIONS = [
   'seed',
   'progressNotifyIntervalMs',
   'etcdVersion',
+  'quotaBackendBytes',
+  'autoCompactionMode',
+  'autoCompactionRetention',
 ] as const;
 
 /** Start a server; see {@link ServerOptions}. */
