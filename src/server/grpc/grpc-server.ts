@@ -11,7 +11,7 @@ import type { WireMessage } from '../wire/message.js';
 import { clusterService } from './cluster-service.js';
 import { type Codec, codecFor, type DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
-import { bidiCall, type ServiceHandlers, unaryCall } from './handlers.js';
+import { bidiCall, type ServiceHandlers, serverStreamCall, unaryCall } from './handlers.js';
 import { kvService } from './kv-service.js';
 import { leaseService } from './lease-service.js';
 import { maintenanceService } from './maintenance-service.js';
@@ -62,10 +62,14 @@ export function createGrpcServer(ctx: ServiceContext): grpc.Server {
     const handlers = services[m.service];
     const unary = handlers?.unary?.[m.method];
     const bidi = handlers?.bidi?.[m.method];
+    const serverStream = handlers?.serverStream?.[m.method];
     if (unary !== undefined && !m.requestStream && !m.responseStream) {
       server.register(m.path, unaryCall(ctx, unary), response.serialize, request.deserialize, 'unary');
     } else if (bidi !== undefined && m.requestStream && m.responseStream) {
       server.register(m.path, bidiCall(ctx, bidi), response.serialize, request.deserialize, 'bidi');
+    } else if (serverStream !== undefined && !m.requestStream && m.responseStream) {
+      const handler = serverStreamCall(ctx, serverStream);
+      server.register(m.path, handler, response.serialize, request.deserialize, 'serverStream');
     } else {
       registerUnimplemented(server, m.path, m.requestStream, m.responseStream, request, response);
     }
