@@ -347,6 +347,7 @@ export class MemoryStore implements AsyncDisposable {
     this.#maint.checkQuota(LEASE_COST);
     this.#maint.checkApply('leaseGrant');
     const lease = this.#lessor.grant(ttl, id);
+    this.#maint.counters.leasesGranted++;
     return { header: this.header(this.#mvcc.rev), id: lease.id, ttl: lease.ttl };
   }
 
@@ -367,6 +368,7 @@ export class MemoryStore implements AsyncDisposable {
     const id = leaseArg('id', requestArg('lease keepalive request', request).id);
     const revision = this.#mvcc.rev;
     const lease = this.#lessor.renew(id);
+    if (lease !== undefined) this.#maint.counters.leasesRenewed++;
     return { header: this.header(revision), id, ttl: lease === undefined ? 0 : lease.ttl };
   }
 
@@ -421,6 +423,23 @@ export class MemoryStore implements AsyncDisposable {
   /** Raised alarms, for health checks (etcd's `/health` fails while any is raised). */
   get alarms(): { memberId: bigint; alarm: string | number }[] {
     return this.#maint.alarms.all().map((a) => ({ memberId: a.memberId, alarm: alarmType(a.alarm) }));
+  }
+
+  /** Live keys (for the keys metric). */
+  get keyCount(): number {
+    let n = 0;
+    for (const head of this.#mvcc.heads()) if (head.create !== 0) n++;
+    return n;
+  }
+
+  /** Counts since the store started, for metrics: leases granted, revoked (or expired) and renewed. */
+  get counters(): Readonly<{ leasesGranted: number; leasesRevoked: number; leasesRenewed: number }> {
+    return { ...this.#maint.counters };
+  }
+
+  /** Status dbSize and dbSizeInUse without a request (for metrics). */
+  get dbSize(): { total: number; inUse: number } {
+    return { total: this.#maint.dbSize, inUse: this.#maint.dbSizeInUse };
   }
 
   /** The space quota in bytes (the `quotaBackendBytes` option; Infinity when disabled). */
@@ -559,6 +578,7 @@ export class MemoryStore implements AsyncDisposable {
 
   /** Delete a revoked or expired lease's keys at one revision, in key order. */
   #deleteLeaseKeys(lease: Lease): void {
+    this.#maint.counters.leasesRevoked++;
     if (lease.keys.size === 0) return;
     const view = new WriteView(this.#mvcc);
     for (const key of [...lease.keys].sort()) view.delete({ start: key, end: undefined });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock/manual-clock.js';
 import { toText } from '../../src/common/bytes.js';
 import { CompactedError, InvalidArgumentError, NoSpaceError } from '../../src/interface/errors.js';
+import type { WatchResponse } from '../../src/interface/watch.js';
 import { MemoryStore } from '../../src/memory-backend/index.js';
 
 async function streamed(store: MemoryStore): Promise<Uint8Array> {
@@ -51,8 +52,8 @@ describe('snapshot and restore', () => {
     expect((await r.alarm({ action: 'GET' })).alarms).toEqual([{ memberId: 99n, alarm: 9 }]);
     // Watches replay the restored history; new writes continue the revisions.
     const w = r.watch({ key: 't', rangeEnd: 'u', startRevision: 7 });
-    const first = await w[Symbol.asyncIterator]().next();
-    expect(first.value?.events.map((e) => [toText(e.kv.key), e.kv.modRevision])).toEqual([['t1', 7], ['t2', 7]]);
+    const first: IteratorResult<WatchResponse> = await w[Symbol.asyncIterator]().next();
+    expect((first.value as WatchResponse).events.map((e) => [toText(e.kv.key), e.kv.modRevision])).toEqual([['t1', 7], ['t2', 7]]);
     await w.cancel();
     expect((await r.put({ key: 'a', value: '3' })).header.revision).toBe(8);
     expect((await r.range({ key: 'a' })).kvs[0]!.version).toBe(3);

@@ -43,6 +43,8 @@ export interface MaintenanceSettings {
 /** The store's maintenance. */
 export class StoreMaintenance {
   readonly alarms = new Alarms();
+  /** Lease events since the store started (etcd's etcd_debugging_lease_*_total). */
+  readonly counters = { leasesGranted: 0, leasesRevoked: 0, leasesRenewed: 0 };
   /** The space quota in bytes (Infinity when disabled). */
   readonly quotaBytes: number;
   readonly #host: MaintenanceHost;

@@ -40,25 +40,67 @@ const goTexts: grpc.ServerInterceptor = (_method, call) =>
       .build(),
   );
 
-/** Build the gRPC server for `ctx`'s store. */
-export function createGrpcServer(ctx: ServiceContext): grpc.Server {
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': ctx.store.maxRequestBytes + GRPC_OVERHEAD_BYTES,
-    'grpc.max_send_message_length': -1,
-    interceptors: [goTexts],
-  });
-  const watchCodec = codecFor<WireMessage>(messageType('WatchResponse'));
-  const services: Record<string, ServiceHandlers> = {
+/** Counts every call by method and final status, for /metrics (grpc_server_*_total). */
+function counting(metrics: CallCounter): grpc.ServerInterceptor {
+  return (method, call) => {
+    const kind = method.requestStream
+      ? method.responseStream
+        ? 'bidi_stream'
+        : 'client_stream'
+      : method.responseStream
+        ? 'server_stream'
+        : 'unary';
+    metrics.started(method.path, kind);
+    return new grpc.ServerInterceptingCall(
+      call,
+      new grpc.ResponderBuilder()
+        .withSendStatus((status, next) => {
+          metrics.handled(method.path, kind, status.code);
+          next(status);
+        })
+        .build(),
+    );
+  };
+}
+
+/** What counts calls (the server's metrics). */
+export interface CallCounter {
+  started(path: string, kind: string): void;
+  handled(path: string, kind: string, code: number): void;
+}
+
+/** Every service's handlers for `ctx`, by service name; the gRPC server and the JSON gateway share them. */
+export function createServices(ctx: ServiceContext): Record<string, ServiceHandlers> {
+  return {
     KV: kvService(ctx),
-    Watch: watchService(ctx, watchCodec),
+    Watch: watchService(ctx, watchCodec()),
     Lease: leaseService(ctx),
     Maintenance: maintenanceService(ctx),
     Cluster: clusterService(ctx),
   };
+}
+
+let watchCodecCache: Codec<WireMessage> | undefined;
+function watchCodec(): Codec<WireMessage> {
+  watchCodecCache ??= codecFor<WireMessage>(messageType('WatchResponse'));
+  return watchCodecCache;
+}
+
+/** Build the gRPC server for `ctx`'s store, serving `services` (default: {@link createServices}). */
+export function createGrpcServer(
+  ctx: ServiceContext,
+  services: Record<string, ServiceHandlers> = createServices(ctx),
+  metrics?: CallCounter,
+): grpc.Server {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': ctx.store.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+    'grpc.max_send_message_length': -1,
+    interceptors: metrics === undefined ? [goTexts] : [counting(metrics), goTexts],
+  });
   for (const m of allMethods()) {
     const request = codecFor<WireMessage>(m.requestType);
     const response: Codec<WireMessage> =
-      m.path === '/etcdserverpb.Watch/Watch' ? watchCodec : codecFor(m.responseType);
+      m.path === '/etcdserverpb.Watch/Watch' ? watchCodec() : codecFor(m.responseType);
     const handlers = services[m.service];
     const unary = handlers?.unary?.[m.method];
     const bidi = handlers?.bidi?.[m.method];
