@@ -60,10 +60,12 @@ function eventOut(e: WatchEvent): WireMessage {
   return out;
 }
 
-/** A WatchResponse to the wire. A compaction cancel carries no header, as etcd sends it. */
+/**
+ * A WatchResponse to the wire. Every response has a header; a compaction cancel's has revision 0 (its
+ * cluster ID, member ID and raft term are set, as etcd's gateway shows them).
+ */
 export function watchResponseOut(h: HeaderEncoder, r: WatchResponse): WireMessage {
-  const out: WireMessage = {};
-  if (r.header.revision !== 0 || r.compactRevision === 0) out.header = h.full(r.header);
+  const out: WireMessage = { header: h.full(r.header) };
   if (r.watchId !== 0) out.watch_id = r.watchId;
   if (r.created) out.created = true;
   if (r.canceled) out.canceled = true;
