@@ -28,7 +28,9 @@ export function loadStoreFile(path: string, options: MemoryStoreOptions = {}): M
     bytes = readFileSync(path);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    throw new StoreFileError(path, e.code === 'ENOENT' ? 'no such file' : (e.code ?? e.message), { cause: error });
+    throw new StoreFileError(path, e.code === 'ENOENT' ? 'no such file' : (e.code ?? e.message), {
+      cause: error,
+    });
   }
   const data = stripHashTrailer(bytes);
   let doc: unknown;
@@ -43,7 +45,9 @@ export function loadStoreFile(path: string, options: MemoryStoreOptions = {}): M
     );
   }
   try {
-    return isSnapshotDocument(doc) ? MemoryStore.restore(data, options) : MemoryStore.fromFixture(checkFixture(doc), options);
+    return isSnapshotDocument(doc)
+      ? MemoryStore.restore(data, options)
+      : MemoryStore.fromFixture(checkFixture(doc), options);
   } catch (error) {
     throw new StoreFileError(path, (error as Error).message, { cause: error });
   }

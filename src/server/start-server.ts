@@ -70,7 +70,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
   const ownsStore = options.store === undefined;
   const store =
-    options.store ?? (options.load === undefined ? new MemoryStore(options) : loadStoreFile(options.load, options));
+    options.store ??
+    (options.load === undefined ? new MemoryStore(options) : loadStoreFile(options.load, options));
   const registry = new ConnectionRegistry(store);
   const streams = new Set<() => void>();
   const member = {

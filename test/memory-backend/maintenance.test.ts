@@ -57,7 +57,9 @@ describe('alarms', () => {
     await expect(b.alarm({ action: 7 as never })).rejects.toThrow(
       /alarm action must be GET, ACTIVATE or DEACTIVATE, received number 7/,
     );
-    await expect(b.alarm({ action: 'GET', alarm: 'BOGUS' as never })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(b.alarm({ action: 'GET', alarm: 'BOGUS' as never })).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
     await expect(b.put({ key: 'k', value: 'v' })).resolves.toBeDefined();
   });
 });
@@ -65,7 +67,11 @@ describe('alarms', () => {
 describe('auto-compaction on the store clock', () => {
   it('periodic: every retention/10 it notes the revision, and compacts at the one noted a retention ago', async () => {
     const clock = new ManualClock();
-    await using store = new MemoryStore({ clock, autoCompactionMode: 'periodic', autoCompactionRetention: '10s' });
+    await using store = new MemoryStore({
+      clock,
+      autoCompactionMode: 'periodic',
+      autoCompactionRetention: '10s',
+    });
     const c = store.connect();
     const noted: number[] = [];
     for (let s = 0; s < 25; s++) {
@@ -88,7 +94,11 @@ describe('auto-compaction on the store clock', () => {
     expect(hourly.compactRevision).toBe(1);
 
     const clock2 = new ManualClock();
-    await using store = new MemoryStore({ clock: clock2, autoCompactionMode: 'revision', autoCompactionRetention: 5 });
+    await using store = new MemoryStore({
+      clock: clock2,
+      autoCompactionMode: 'revision',
+      autoCompactionRetention: 5,
+    });
     const c = store.connect();
     for (let i = 0; i < 20; i++) await c.put({ key: 'k', value: String(i) }); // revision 21
     await clock2.advanceAsync(5 * 60_000);
@@ -101,9 +111,9 @@ describe('auto-compaction on the store clock', () => {
   });
 
   it('refuses settings etcd refuses', () => {
-    expect(() => new MemoryStore({ autoCompactionMode: 'hourly' as never, autoCompactionRetention: 1 })).toThrow(
-      /unknown auto-compaction-mode "hourly"/,
-    );
+    expect(
+      () => new MemoryStore({ autoCompactionMode: 'hourly' as never, autoCompactionRetention: 1 }),
+    ).toThrow(/unknown auto-compaction-mode "hourly"/);
     expect(() => new MemoryStore({ autoCompactionRetention: '1x' })).toThrow(/invalid duration "1x"/);
   });
 });

@@ -27,7 +27,9 @@ describe('snapshot and restore', () => {
     await c.deleteRange({ key: 'b' }); // 5
     const lease = await c.leaseGrant({ ttl: 60 });
     await c.put({ key: 'l', value: 'leased', lease: lease.id }); // 6
-    await c.txn({ success: [{ requestPut: { key: 't1', value: '1' } }, { requestPut: { key: 't2', value: '2' } }] }); // 7
+    await c.txn({
+      success: [{ requestPut: { key: 't1', value: '1' } }, { requestPut: { key: 't2', value: '2' } }],
+    }); // 7
     await c.alarm({ action: 'ACTIVATE', memberId: 5n, alarm: 'CORRUPT' });
     await c.alarm({ action: 'DEACTIVATE', memberId: 5n, alarm: 'CORRUPT' });
     await c.alarm({ action: 'ACTIVATE', memberId: 99n, alarm: 9 });
@@ -39,11 +41,14 @@ describe('snapshot and restore', () => {
     const r = restored.connect();
     expect(restored.revision).toBe(7);
     expect(restored.compactRevision).toBe(3);
-    for (const rev of [0, 4, 5, 6, 7]) expect((await r.hashKv({ revision: rev })).hash).toBe((await c.hashKv({ revision: rev })).hash);
+    for (const rev of [0, 4, 5, 6, 7])
+      expect((await r.hashKv({ revision: rev })).hash).toBe((await c.hashKv({ revision: rev })).hash);
     expect((await r.hash()).hash).toBe((await c.hash()).hash);
     await expect(r.range({ key: 'a', revision: 2 })).rejects.toBeInstanceOf(CompactedError);
     const a3 = await r.range({ key: 'a', revision: 3 });
-    expect(a3.kvs.map((kv) => [toText(kv.value), kv.createRevision, kv.modRevision, kv.version])).toEqual([['2', 2, 3, 2]]);
+    expect(a3.kvs.map((kv) => [toText(kv.value), kv.createRevision, kv.modRevision, kv.version])).toEqual([
+      ['2', 2, 3, 2],
+    ]);
     expect((await r.range({ key: 'b', revision: 4 })).kvs).toHaveLength(1);
     expect((await r.range({ key: 'b' })).kvs).toHaveLength(0);
     // Leases: same ID, granted TTL, the time left, attached keys.
@@ -53,7 +58,10 @@ describe('snapshot and restore', () => {
     // Watches replay the restored history; new writes continue the revisions.
     const w = r.watch({ key: 't', rangeEnd: 'u', startRevision: 7 });
     const first: IteratorResult<WatchResponse> = await w[Symbol.asyncIterator]().next();
-    expect((first.value as WatchResponse).events.map((e) => [toText(e.kv.key), e.kv.modRevision])).toEqual([['t1', 7], ['t2', 7]]);
+    expect((first.value as WatchResponse).events.map((e) => [toText(e.kv.key), e.kv.modRevision])).toEqual([
+      ['t1', 7],
+      ['t2', 7],
+    ]);
     await w.cancel();
     expect((await r.put({ key: 'a', value: '3' })).header.revision).toBe(8);
     expect((await r.range({ key: 'a' })).kvs[0]!.version).toBe(3);
@@ -77,16 +85,36 @@ describe('snapshot and restore', () => {
   });
 
   it('refuses bad data with a message that says what is wrong, and leaves nothing half-loaded', () => {
-    const bad = (doc: unknown) => new TextEncoder().encode(typeof doc === 'string' ? doc : JSON.stringify(doc));
-    const good = JSON.parse(new TextDecoder().decode(new MemoryStore().snapshot())) as Record<string, unknown>;
+    const bad = (doc: unknown) =>
+      new TextEncoder().encode(typeof doc === 'string' ? doc : JSON.stringify(doc));
+    const good = JSON.parse(new TextDecoder().decode(new MemoryStore().snapshot())) as Record<
+      string,
+      unknown
+    >;
     const cases: [unknown, RegExp][] = [
       ['{"config/a": "1"', /not JSON/],
       [{ ...good, format: 'bolt' }, /"format" must be "etcd-kv-kit snapshot"/],
       [{ ...good, version: 2 }, /layout version 2/],
       [{ ...good, revision: 0 }, /revision must be an integer ≥ 1/],
-      [{ ...good, revision: 3, versions: [['YQ==', 3, 0, 3, 1, '0', ''], ['Yg==', 2, 0, 2, 1, '0', '']] }, /versions\[1\] is out of \(revision, sub-revision\) order/],
-      [{ ...good, revision: 3, versions: [['YQ==', 2, 0, 2, 1, '5', '']] }, /attached to lease 5, which it does not hold/],
-      [{ ...good, revision: 3, versions: [['not base64!', 2, 0, 2, 1, '0', '']] }, /versions\[0\] key must be base64/],
+      [
+        {
+          ...good,
+          revision: 3,
+          versions: [
+            ['YQ==', 3, 0, 3, 1, '0', ''],
+            ['Yg==', 2, 0, 2, 1, '0', ''],
+          ],
+        },
+        /versions\[1\] is out of \(revision, sub-revision\) order/,
+      ],
+      [
+        { ...good, revision: 3, versions: [['YQ==', 2, 0, 2, 1, '5', '']] },
+        /attached to lease 5, which it does not hold/,
+      ],
+      [
+        { ...good, revision: 3, versions: [['not base64!', 2, 0, 2, 1, '0', '']] },
+        /versions\[0\] key must be base64/,
+      ],
       [{ ...good, leases: [['x', 60, 1000]] }, /leases\[0\] ID must be a decimal string/],
     ];
     for (const [doc, message] of cases) {
@@ -104,7 +132,7 @@ describe('snapshot and restore', () => {
 
 describe('fixtures', () => {
   it('load every key at revision 2 in key order, and dump back the same object', async () => {
-    const fixture = { 'config/b': '2', 'config/a': '1', '10': 'ten', 'naïve': 'ünïcode' };
+    const fixture = { 'config/b': '2', 'config/a': '1', '10': 'ten', naïve: 'ünïcode' };
     await using store = MemoryStore.fromFixture(fixture);
     const c = store.connect();
     expect(store.revision).toBe(2);
@@ -117,15 +145,19 @@ describe('fixtures', () => {
     ]);
     await c.put({ key: 'config/a', value: 'changed' });
     await c.deleteRange({ key: 'config/b' });
-    expect(store.fixture()).toEqual({ '10': 'ten', 'config/a': 'changed', 'naïve': 'ünïcode' });
+    expect(store.fixture()).toEqual({ '10': 'ten', 'config/a': 'changed', naïve: 'ünïcode' });
   });
 
   it('refuses what a fixture cannot hold', async () => {
-    expect(() => MemoryStore.fromFixture(['a'] as never)).toThrow(/a fixture must be a JSON object of key → value strings/);
+    expect(() => MemoryStore.fromFixture(['a'] as never)).toThrow(
+      /a fixture must be a JSON object of key → value strings/,
+    );
     expect(() => MemoryStore.fromFixture({ a: 1 } as never)).toThrow(/fixture key "a" has a number value/);
     expect(() => MemoryStore.fromFixture({ '': 'x' })).toThrow(/a fixture key is empty/);
     await using store = new MemoryStore();
     await store.connect().put({ key: new Uint8Array([0x61, 0xff]), value: 'x' });
-    expect(() => store.fixture()).toThrow(/is not UTF-8 text, which a fixture cannot hold; take a snapshot instead/);
+    expect(() => store.fixture()).toThrow(
+      /is not UTF-8 text, which a fixture cannot hold; take a snapshot instead/,
+    );
   });
 });

@@ -58,7 +58,9 @@ export function httpHandler(context: MemoryStore | HttpContext) {
         return;
       }
       if (path === '/metrics') {
-        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(ctx.metrics!.render(store));
+        res
+          .writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' })
+          .end(ctx.metrics!.render(store));
         return;
       }
       const version = store.status().version;

@@ -35,7 +35,13 @@ export interface GatewayContext {
 const methods = new Map<string, RpcMethod>(allMethods().map((m) => [`${m.service}/${m.method}`, m]));
 
 function kindOf(m: RpcMethod): string {
-  return m.requestStream ? (m.responseStream ? 'bidi_stream' : 'client_stream') : m.responseStream ? 'server_stream' : 'unary';
+  return m.requestStream
+    ? m.responseStream
+      ? 'bidi_stream'
+      : 'client_stream'
+    : m.responseStream
+      ? 'server_stream'
+      : 'unary';
 }
 
 function metaOf(req: IncomingMessage): RequestMeta {
@@ -64,15 +70,24 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** Serve one gateway request (any path under /v3/); resolves once answered. */
-export async function serveGateway(ctx: GatewayContext, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function serveGateway(
+  ctx: GatewayContext,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const route = routeFor(path);
   const method = route === undefined ? undefined : methods.get(`${route.service}/${route.method}`);
   if (method === undefined) {
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end('Not Found\n');
+    res
+      .writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' })
+      .end('Not Found\n');
     return;
   }
   if (req.method !== 'POST') {
-    res.writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end('Method Not Allowed\n');
+    res
+      .writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' })
+      .end('Method Not Allowed\n');
     return;
   }
   const kind = kindOf(method);
@@ -132,7 +147,9 @@ export async function serveGateway(ctx: GatewayContext, path: string, req: Incom
   try {
     const response = await handler(ctx.clientFor(req), request, meta);
     counted(GrpcStatus.OK);
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(messageToJson(method.responseType, response)));
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify(messageToJson(method.responseType, response)));
   } catch (error) {
     const status = toStatus(error);
     counted(status.code);
@@ -142,14 +159,20 @@ export async function serveGateway(ctx: GatewayContext, path: string, req: Incom
 
 function unimplemented(res: ServerResponse, method: RpcMethod, counted: (code: number) => void): void {
   counted(GrpcStatus.UNIMPLEMENTED);
-  sendError(res, GrpcStatus.UNIMPLEMENTED, `etcd-kv-kit: ${method.path.slice(1)} is not served by the simulator yet`);
+  sendError(
+    res,
+    GrpcStatus.UNIMPLEMENTED,
+    `etcd-kv-kit: ${method.path.slice(1)} is not served by the simulator yet`,
+  );
 }
 
 /** Go's encoding/json wording for the common syntax errors (V8's text otherwise). */
 function goJsonError(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   if (/Unexpected end of JSON input/.test(text)) return 'unexpected EOF';
-  const token = /Unexpected token '?(.)'?,? .*?(?:in JSON )?at position (\d+)/.exec(text) ?? /Unexpected token (.) in JSON at position (\d+)/.exec(text);
+  const token =
+    /Unexpected token '?(.)'?,? .*?(?:in JSON )?at position (\d+)/.exec(text) ??
+    /Unexpected token (.) in JSON at position (\d+)/.exec(text);
   if (token) return `invalid character '${token[1]}' looking for beginning of value`;
   return text;
 }

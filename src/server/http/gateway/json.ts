@@ -83,21 +83,26 @@ function jsonType(v: unknown): string {
 function scalarIn(f: protobuf.Field, v: unknown, where: string): unknown {
   const t = f.type;
   if (t === 'bytes') {
-    if (typeof v !== 'string') throw new JsonDecodeError(`json: cannot unmarshal ${jsonType(v)} into Go value of type []uint8`);
+    if (typeof v !== 'string')
+      throw new JsonDecodeError(`json: cannot unmarshal ${jsonType(v)} into Go value of type []uint8`);
     return decodeBase64(v);
   }
   if (t === 'string') {
-    if (typeof v !== 'string') throw new JsonDecodeError(`json: cannot unmarshal ${jsonType(v)} into Go value of type string`);
+    if (typeof v !== 'string')
+      throw new JsonDecodeError(`json: cannot unmarshal ${jsonType(v)} into Go value of type string`);
     return v;
   }
   if (t === 'bool') {
-    if (typeof v !== 'boolean') throw new JsonDecodeError(`json: cannot unmarshal ${jsonType(v)} into Go value of type bool`);
+    if (typeof v !== 'boolean')
+      throw new JsonDecodeError(`json: cannot unmarshal ${jsonType(v)} into Go value of type bool`);
     return v;
   }
   if (INT64.has(t) || INT32.has(t)) {
     const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v : undefined;
     if (text === undefined || !/^-?\d+$/.test(text)) {
-      throw new JsonDecodeError(`json: cannot unmarshal ${JSON.stringify(v)} into Go value of type ${t} (${where})`);
+      throw new JsonDecodeError(
+        `json: cannot unmarshal ${JSON.stringify(v)} into Go value of type ${t} (${where})`,
+      );
     }
     const unsigned = t.startsWith('u') || t === 'fixed64' || t === 'fixed32';
     const n = BigInt(text);
@@ -140,7 +145,8 @@ export function messageFromJson(type: protobuf.Type, json: unknown, where = type
     const v = given[key];
     if (v === null) continue;
     if (f.repeated) {
-      if (!Array.isArray(v)) throw new JsonDecodeError(`json: cannot unmarshal ${jsonType(v)} into Go value of type []${f.type}`);
+      if (!Array.isArray(v))
+        throw new JsonDecodeError(`json: cannot unmarshal ${jsonType(v)} into Go value of type []${f.type}`);
       out[f.name] = v.map((item) => valueIn(f, item, `${where}.${f.name}`));
     } else {
       out[f.name] = valueIn(f, v, `${where}.${f.name}`);
