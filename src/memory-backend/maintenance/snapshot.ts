@@ -6,8 +6,10 @@
  * writes nor reads.
  *
  * Over the wire (Maintenance.Snapshot) the data goes in 32 KiB chunks followed by its SHA-256, as etcd
- * sends it; `etcdctl snapshot save` writes data and hash to the file, and {@link decodeSnapshot} accepts
- * the file with or without that trailer (checking it when present).
+ * sends it; `etcdctl snapshot save` writes data and hash to the file (it checks only that the size is a
+ * multiple of 512 plus 32, so the data is padded to 512 bytes), and {@link decodeSnapshot} accepts the
+ * file with or without that trailer (checking it when present). `etcdctl snapshot status` and
+ * `snapshot restore` read bolt files and refuse it.
  */
 
 import { createHash } from 'node:crypto';
@@ -17,6 +19,8 @@ import { InvalidArgumentError } from '../../interface/errors.js';
 export const SNAPSHOT_FORMAT = 'etcd-kv-kit snapshot';
 /** The layout version this code writes and reads. */
 export const SNAPSHOT_VERSION = 1;
+/** The snapshot's size is a multiple of this (etcdctl expects a bolt file's page granularity). */
+const SNAPSHOT_PAGE_BYTES = 512;
 /** etcd's snapshot chunk size. */
 export const SNAPSHOT_CHUNK_BYTES = 32 * 1024;
 
@@ -72,7 +76,15 @@ export function encodeSnapshot(state: SnapshotState): Uint8Array {
     leases: state.leases.map((l) => [l.id.toString(), l.ttl, l.remainingMs]),
     alarms: state.alarms.map((a) => [a.memberId.toString(), a.alarm]),
   };
-  return new TextEncoder().encode(`${JSON.stringify(doc)}\n`);
+  // Padded with spaces to a multiple of 512 bytes, as a bolt file's size is: etcdctl's `snapshot save`
+  // checks that what it received is such a size plus the 32-byte hash. JSON ignores the padding.
+  const text = `${JSON.stringify(doc)}\n`;
+  const bytes = new TextEncoder().encode(text);
+  const padded = new Uint8Array(Math.ceil(bytes.length / SNAPSHOT_PAGE_BYTES) * SNAPSHOT_PAGE_BYTES).fill(
+    0x20,
+  );
+  padded.set(bytes);
+  return padded;
 }
 
 /** The SHA-256 etcd appends to a snapshot stream. */

@@ -17,7 +17,7 @@ import { allMethods, type RpcMethod } from '../../grpc/proto.js';
 import { toStatus } from '../../grpc/status.js';
 import type { WireMessage } from '../../wire/message.js';
 import { errorBody, httpStatus } from './errors.js';
-import { JsonDecodeError, messageFromJson, messageToJson } from './json.js';
+import { JsonDecodeError, messageFromJson, messageToJson, parseJson } from './json.js';
 import { routeFor } from './routes.js';
 import { GatewayStreamCall } from './stream-call.js';
 import { jsonValues } from './values.js';
@@ -117,7 +117,7 @@ export async function serveGateway(
   let request: WireMessage;
   try {
     const body = await readBody(req);
-    request = body.trim() === '' ? {} : messageFromJson(method.requestType, JSON.parse(body));
+    request = body.trim() === '' ? {} : messageFromJson(method.requestType, parseJson(body));
   } catch (error) {
     const message = error instanceof JsonDecodeError ? error.message : goJsonError(error);
     counted(GrpcStatus.INVALID_ARGUMENT);

@@ -61,6 +61,37 @@ function fieldType(f: protobuf.Field): protobuf.ReflectionObject | null {
   return f.resolvedType;
 }
 
+/**
+ * `JSON.parse`, except that integers too long for a double (16 digits or more) come back as their exact
+ * decimal text, as Go reads them into int64 fields (lease IDs are ~2^62).
+ */
+export function parseJson(text: string): unknown {
+  let out = '';
+  let last = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      continue;
+    }
+    if ((c === '-' || (c >= '0' && c <= '9')) && !/[\w.]/.test(text[i - 1] ?? '')) {
+      const m = /^-?\d+(?![\d.eE])/.exec(text.slice(i, i + 40));
+      if (m !== null && m[0].replace('-', '').length >= 16) {
+        out += `${text.slice(last, i)}"${m[0]}"`;
+        last = i + m[0].length;
+      }
+      if (m !== null) i += m[0].length - 1;
+    }
+  }
+  return JSON.parse(out + text.slice(last));
+}
+
 /** Go's base64.StdEncoding.DecodeString, with its error text. */
 export function decodeBase64(text: string): Uint8Array {
   const clean = text.replace(/[\r\n]/g, '');

@@ -1,6 +1,7 @@
 /** The JSON values of a request body, one after another, as Go's json.Decoder reads a stream of them. */
 
 import type { Readable } from 'node:stream';
+import { parseJson } from './json.js';
 
 /** Yields each top-level JSON value in `body` as it completes; throws on text that is not JSON. */
 export async function* jsonValues(body: Readable): AsyncGenerator<unknown> {
@@ -29,7 +30,7 @@ export async function* jsonValues(body: Readable): AsyncGenerator<unknown> {
       } else if (c === '}' || c === ']') {
         depth--;
         if (depth === 0) {
-          yield JSON.parse(buffer.slice(start, i + 1));
+          yield parseJson(buffer.slice(start, i + 1));
           start = -1;
           consumed = i + 1;
         }
