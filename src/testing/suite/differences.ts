@@ -109,6 +109,34 @@ export const knownDifferences = {
     },
     applies: (ctx) => ctx.target === 'etcd' || ctx.target === 'server',
   },
+  alarmUnknownAction: {
+    where: 'etcd 3.4.23 (the raw server; measured)',
+    what: 'An Alarm request with an action outside GET/ACTIVATE/DEACTIVATE crashes the server (a nil-pointer panic, exit code 2); the simulator answers INVALID_ARGUMENT and keeps serving.',
+    why: 'A crash is never worth imitating. Every backend refuses the action before sending (InvalidArgumentError), so no case sends it to a real server; the maintenance cases assert the refusal on every target.',
+    memory: {
+      notSelectable:
+        'A memory store (and the simulator server) never imitates a crash, whatever its etcdVersion.',
+    },
+    applies: (ctx) => realServerBefore(ctx, { '3.4': Number.POSITIVE_INFINITY }),
+  },
+  snapshotFormat: {
+    where: 'a real etcd (every version), beside the memory store and the simulator server',
+    what: "A real etcd's Maintenance.Snapshot data is its bolt file; the memory store and the simulator stream their own format (one JSON document padded to 512-byte pages), in etcd's stream shape (32 KiB chunks, remaining bytes, then the SHA-256). `etcdctl snapshot save` accepts both; `etcdctl snapshot status`/`restore` read only bolt; MemoryStore.restore and `serve --load` read only the simulator's, and refuse a bolt file with a clear error.",
+    why: "Writing or reading bolt files is out of the simulator's scope; the stream's shape, which is what clients check, is etcd's. The snapshot case asserts the shape on every target and the data's format per side.",
+    memory: {
+      notSelectable: "The data format is the store's own on every etcdVersion; only a real etcd writes bolt.",
+    },
+    applies: (ctx) => ctx.target === 'etcd',
+  },
+  dbSizeModel: {
+    where: 'a real etcd (every version), beside the memory store and the simulator server',
+    what: "A real etcd's Status dbSize/dbSizeInUse are bolt page counts (32 KiB fresh) and its quota check uses the size as of its last commit, so a full store overshoots by a varying number of writes. The memory store computes them from its contents (maintenance/db-size.ts: per stored revision, etcd's revision key plus protobuf KeyValue; total = in-use peak until defragment): 0 when fresh, and an exact quota check.",
+    why: "Bolt's page allocation is not reproducible; what callers rely on — writes grow it, compaction frees in-use space, defragment shrinks the total, a full quota raises NOSPACE — is the same everywhere. Cases assert those relations, never absolute sizes.",
+    memory: {
+      notSelectable: 'The size model is the same on every etcdVersion; only a real etcd has bolt pages.',
+    },
+    applies: (ctx) => ctx.target === 'etcd',
+  },
 } satisfies Record<string, KnownDifference>;
 
 /** True when `id`'s difference applies to this case's target. */

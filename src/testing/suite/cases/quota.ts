@@ -9,6 +9,7 @@ import { prefixRange } from '../../../common/bytes.js';
 import { NoSpaceError } from '../../../interface/errors.js';
 import { defineCases } from '../../../testing/conformance.js';
 import { expect } from '../expect.js';
+import { differs } from '../differences.js';
 import { currentRevision, expectRejects } from '../helpers.js';
 import { alarmText, maintenanceOf } from './maintenance.js';
 
@@ -21,7 +22,8 @@ export default defineCases('quota', [
   {
     name: 'a full store raises NOSPACE on the refused write; recovery needs compact, defragment and disarm',
     timeoutMs: 60_000,
-    async run({ backend, k, prefix }) {
+    async run(ctx) {
+      const { backend, k, prefix } = ctx;
       const m = maintenanceOf(backend);
       const id = (await backend.status()).header.memberId;
       const value = 'v'.repeat(100 * 1024);
@@ -42,6 +44,12 @@ export default defineCases('quota', [
       expect(stored).toBeGreaterThan(0);
       const full = await backend.status();
       expect(full.errors).toContain(alarmText(id, 'NOSPACE'));
+      // The refused put did not fit: etcd's cost is 256 bytes plus key and value.
+      const cost = 256 + k(`big/${stored}`).length + value.length;
+      expect(full.dbSize + cost).toBeGreaterThanOrEqual(QUOTA_CASE_BYTES);
+      // A real etcd checks its size as of its last commit and overshoots; the memory store is exact:
+      // everything it stored fitted (dbSizeModel).
+      if (!differs('dbSizeModel', ctx)) expect(full.dbSize).toBeLessThan(QUOTA_CASE_BYTES);
       expect((await m.alarm({ action: 'GET', alarm: 'NOSPACE' })).alarms).toEqual([
         { memberId: id, alarm: 'NOSPACE' },
       ]);
