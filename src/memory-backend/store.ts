@@ -176,7 +176,7 @@ export class MemoryStore implements AsyncDisposable {
   }
 
   /**
-   * A new store holding a snapshot's state (from {@link snapshot}, or a file `etcdctl snapshot save`
+   * A new store holding a snapshot's state (from {@link MemoryStore.snapshot | store.snapshot()}, or a file `etcdctl snapshot save`
    * wrote from the simulator): keys with their whole kept history, revisions and versions, the compact
    * revision, leases with the time they had left (on this store's clock from now), alarms. Bad data is an
    * InvalidArgumentError that says what is wrong; nothing is half-loaded.

@@ -61,7 +61,15 @@ async function serve(...args: string[]): Promise<Served> {
 /** `serve` that must fail: its exit code and stderr; it never printed the ready line. */
 async function serveFails(...args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
   const port = await freePort();
-  const r = await run(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--listen-client-urls', `http://127.0.0.1:${port}`, ...args]);
+  const r = await run(process.execPath, [
+    '--import',
+    'tsx',
+    MAIN,
+    'serve',
+    '--listen-client-urls',
+    `http://127.0.0.1:${port}`,
+    ...args,
+  ]);
   return { code: r.code, stderr: r.stderr, stdout: r.stdout };
 }
 
@@ -77,11 +85,29 @@ describe('serve --load, dump', () => {
       expect(kvs.map((kv) => Buffer.from(kv.value).toString())).toEqual(['1', 'two']);
       await b.put({ key: 'config/c', value: 'ünï' });
       const out = join(dir, 'dumped.json');
-      const d = await run(process.execPath, ['--import', 'tsx', MAIN, 'dump', '--endpoints', s.url.replace('http://', ''), '--prefix', 'config/', '--output', out]);
+      const d = await run(process.execPath, [
+        '--import',
+        'tsx',
+        MAIN,
+        'dump',
+        '--endpoints',
+        s.url.replace('http://', ''),
+        '--prefix',
+        'config/',
+        '--output',
+        out,
+      ]);
       expect(d.code, d.stderr).toBe(0);
-      expect(await readFile(out, 'utf8')).toBe('{\n  "config/a": "1",\n  "config/b": "two",\n  "config/c": "ünï"\n}\n');
+      expect(await readFile(out, 'utf8')).toBe(
+        '{\n  "config/a": "1",\n  "config/b": "two",\n  "config/c": "ünï"\n}\n',
+      );
       const all = await run(process.execPath, ['--import', 'tsx', MAIN, 'dump', '--endpoints', s.url]);
-      expect(JSON.parse(all.stdout)).toEqual({ 'config/a': '1', 'config/b': 'two', 'config/c': 'ünï', other: 'x' });
+      expect(JSON.parse(all.stdout)).toEqual({
+        'config/a': '1',
+        'config/b': 'two',
+        'config/c': 'ünï',
+        other: 'x',
+      });
     } finally {
       expect(await s.stop()).toBe(0);
     }
@@ -92,7 +118,11 @@ describe('serve --load, dump', () => {
       ['missing.json', '', /cannot load .*missing\.json: no such file/],
       ['number.json', '{"a": 1}', /cannot load .*number\.json: fixture key "a" has a number value/],
       ['broken.json', '{"a": "1"', /cannot load .*broken\.json: not JSON/],
-      ['snapshot.json', '{"format":"etcd-kv-kit snapshot","version":9}', /cannot load .*snapshot\.json: not a valid etcd-kv-kit snapshot: layout version 9/],
+      [
+        'snapshot.json',
+        '{"format":"etcd-kv-kit snapshot","version":9}',
+        /cannot load .*snapshot\.json: not a valid etcd-kv-kit snapshot: layout version 9/,
+      ],
     ];
     for (const [name, content, message] of cases) {
       const path = join(dir, name);
@@ -105,9 +135,9 @@ describe('serve --load, dump', () => {
   });
 
   it('refuses bad operations flags with exit 2', async () => {
-    expect((await serveFails('--auto-compaction-mode', 'hourly', '--auto-compaction-retention', '1')).stderr).toMatch(
-      /unknown auto-compaction-mode "hourly"/,
-    );
+    expect(
+      (await serveFails('--auto-compaction-mode', 'hourly', '--auto-compaction-retention', '1')).stderr,
+    ).toMatch(/unknown auto-compaction-mode "hourly"/);
     const r = await serveFails('--auto-compaction-retention', 'soon');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/invalid duration "soon"/);
@@ -134,10 +164,14 @@ describe('quota, /metrics and /health from the command line', () => {
       expect(metrics).toContain('etcd_server_quota_backend_bytes 4096\n');
       expect(metrics).toContain(`etcd_mvcc_db_total_size_in_bytes ${status.dbSize}\n`);
       expect(metrics).toContain(`etcd_mvcc_db_total_size_in_use_in_bytes ${status.dbSizeInUse}\n`);
-      expect(metrics).toContain(`etcd_debugging_mvcc_keys_total ${(await b.range({ key: '\0', rangeEnd: '\0', countOnly: true })).count}\n`);
+      expect(metrics).toContain(
+        `etcd_debugging_mvcc_keys_total ${(await b.range({ key: '\0', rangeEnd: '\0', countOnly: true })).count}\n`,
+      );
       expect(metrics).toContain('etcd_server_has_leader 1\n');
       expect(metrics).toContain('etcd_server_version{server_version="3.4.23"} 1\n');
-      expect(metrics).toMatch(/grpc_server_handled_total\{grpc_code="ResourceExhausted",grpc_method="Put",grpc_service="etcdserverpb.KV",grpc_type="unary"\} 1\n/);
+      expect(metrics).toMatch(
+        /grpc_server_handled_total\{grpc_code="ResourceExhausted",grpc_method="Put",grpc_service="etcdserverpb.KV",grpc_type="unary"\} 1\n/,
+      );
       expect(metrics).toMatch(/# TYPE grpc_server_handled_total counter\n/);
     } finally {
       await s.stop();

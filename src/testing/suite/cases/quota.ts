@@ -8,8 +8,8 @@
 import { prefixRange } from '../../../common/bytes.js';
 import { NoSpaceError } from '../../../interface/errors.js';
 import { defineCases } from '../../../testing/conformance.js';
-import { expect } from '../expect.js';
 import { differs } from '../differences.js';
+import { expect } from '../expect.js';
 import { currentRevision, expectRejects } from '../helpers.js';
 import { alarmText, maintenanceOf } from './maintenance.js';
 
