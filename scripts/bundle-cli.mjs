@@ -8,16 +8,24 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outfile = join(root, 'dist/cli/etcd-kv-kit.mjs');
-mkdirSync(dirname(outfile), { recursive: true });
+const outdir = join(root, 'dist/cli');
+const outfile = join(outdir, 'etcd-kv-kit.mjs');
+mkdirSync(outdir, { recursive: true });
 
 const result = await build({
-  entryPoints: [join(root, 'src/cli/main.ts')],
+  entryPoints: { 'etcd-kv-kit': join(root, 'src/cli/main.ts') },
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  outfile,
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  // Commands other than serve load on demand, in chunks of their own.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  // etcd3 finds its own files (its .proto, its grpc-js) from where it is installed: it stays a package,
+  // loaded only by the commands that talk to an etcd (dump).
+  external: ['etcd3'],
   metafile: true,
   legalComments: 'none', // the licences are collected whole, below
   logLevel: 'warning',

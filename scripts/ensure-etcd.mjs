@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The tests need an `etcd` binary (real-etcd suites), `etcdctl` and Debian's python3-etcd3 (the simulator
-// server judged by clients nobody here wrote). Missing tools never turn into skipped tests: as root with
+// The tests need an `etcd` binary (real-etcd suites), and the clients nobody here wrote that judge the
+// simulator server: `etcdctl`, `curl` (its JSON gateway), Debian's python3-etcd3 and python3-etcd3gw. Missing tools never turn into skipped tests: as root with
 // apt-get we install the Debian packages; otherwise we stop with instructions.
 import { execFileSync, spawnSync } from 'node:child_process';
 
@@ -10,6 +10,8 @@ const needs = [
   { pkg: 'etcd-server', present: () => has('etcd', ['--version']) },
   { pkg: 'etcd-client', present: () => has('etcdctl', ['version']) },
   { pkg: 'python3-etcd3', present: () => has('/usr/bin/python3', ['-c', 'import etcd3']) },
+  { pkg: 'curl', present: () => has('curl', ['--version']) },
+  { pkg: 'python3-etcd3gw', present: () => has('/usr/bin/python3', ['-c', 'import etcd3gw']) },
 ];
 let missing = needs.filter((n) => !n.present()).map((n) => n.pkg);
 if (missing.length === 0) process.exit(0);
@@ -29,7 +31,7 @@ if (isRoot && has('apt-get', ['--version'])) {
 }
 console.error(
   `Missing Debian packages: ${missing.join(' ')}. The test suite runs every conformance case on a real etcd,\n` +
-    'and judges the simulator server with etcdctl and python3-etcd3 (run with /usr/bin/python3).\n' +
+    'and judges the simulator server with etcdctl, curl, python3-etcd3 and python3-etcd3gw (/usr/bin/python3).\n' +
     `Install them first, e.g. \`sudo apt-get install -y ${missing.join(' ')}\` (Debian/Ubuntu), then run \`npm test\` again.`,
 );
 process.exit(1);

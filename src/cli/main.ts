@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '../interface/errors.js';
 import { MEMORY_ETCD_VERSION } from '../memory-backend/store.js';
-import { startServer } from '../server/index.js';
+import { StoreFileError, startServer } from '../server/index.js';
 import { FlagError } from './flags.js';
 import { SERVE_HELP, serveOptions } from './serve.js';
 
@@ -12,6 +12,7 @@ const USAGE = `Usage: etcd-kv-kit <command> [flags]
 
 Commands:
   serve     serve an in-memory etcd on etcd's gRPC API (see: etcd-kv-kit serve --help)
+  dump      write an etcd's keys as a JSON fixture that serve --load starts from (dump --help)
 
   --help    this text
   --version the package version and the etcd version the server mirrors
@@ -53,6 +54,10 @@ async function serve(args: string[]): Promise<void> {
   try {
     server = await startServer(options);
   } catch (error) {
+    if (error instanceof StoreFileError) {
+      process.stderr.write(`etcd-kv-kit: ${error.message}\n`);
+      process.exit(1);
+    }
     if (error instanceof InvalidArgumentError) usageError(error.message);
     const e = error as NodeJS.ErrnoException;
     process.stderr.write(`etcd-kv-kit: cannot listen: ${e.code ?? ''} ${e.message}\n`);
@@ -78,6 +83,22 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'serve') return serve(rest);
+  if (command === 'dump') {
+    // Loaded here, not at start: it brings the etcd backend (etcd3 and its gRPC), which serve never needs.
+    const { DUMP_HELP, dump } = await import('./dump.js');
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(DUMP_HELP);
+      return;
+    }
+    try {
+      await dump(rest);
+    } catch (error) {
+      if (error instanceof FlagError) usageError(error.message);
+      process.stderr.write(`etcd-kv-kit: dump failed: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+    return;
+  }
   usageError(`unknown command ${JSON.stringify(command)}`);
 }
 

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { minLeaseTtlFor } from '../common/raft-timers.js';
 import { DEFAULT_ETCD_VERSION, etcdBehaviour } from '../memory-backend/etcd-version.js';
+import { autoCompaction } from '../memory-backend/maintenance/auto-compaction.js';
 import type { ServerOptions } from '../server/options.js';
 import { FlagError, type FlagSpec, type FlagValues, flagHelp, parseFlags } from './flags.js';
 
@@ -61,17 +62,41 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     help: 'Seed for server-chosen lease IDs, for reproducible runs.',
     defaultText: 'random',
   },
+  {
+    name: 'quota-backend-bytes',
+    kind: 'int',
+    help: 'Backend space quota: a write that would take the db size past it raises the NOSPACE alarm and fails with "database space exceeded". 0: 2 GiB; negative: no quota.',
+    defaultText: '0',
+  },
+  {
+    name: 'auto-compaction-mode',
+    kind: 'string',
+    help: "How to read --auto-compaction-retention: 'periodic' (a duration; a bare number is hours) or 'revision' (revisions to keep).",
+    defaultText: 'periodic',
+  },
+  {
+    name: 'auto-compaction-retention',
+    kind: 'string',
+    help: 'Auto-compaction retention, e.g. 1h, 30m, 1000. 0 disables auto-compaction.',
+    defaultText: '0',
+  },
+  {
+    name: 'load',
+    kind: 'string',
+    help: 'Start from this file: a snapshot (etcdctl snapshot save against the simulator) or a JSON fixture of keys, {"config/a": "1"}. A bad file stops the start-up (exit 1).',
+  },
 ];
 
 /** The text of `serve --help`. */
 export const SERVE_HELP = `Usage: etcd-kv-kit serve [flags]
 
-Serve an in-memory etcd on etcd's v3 gRPC API (and GET /health, /version) for clients in any language:
+Serve an in-memory etcd on etcd's v3 gRPC API and its JSON gateway, for clients in any language:
 etcdctl, Go's clientv3, python-etcd3, etcd3 for Node. It mirrors etcd's semantics — revisions, txns,
 watches, leases, errors — from one process that starts in milliseconds.
 
-All data lives in memory and is gone when the server stops. There is no data dir, no peer traffic and
-no raft: this is one member on its own.
+All data lives in memory and is gone when the server stops (--load starts from a snapshot or a fixture;
+'etcd-kv-kit dump' writes one). There is no data dir, no peer traffic and no raft: this is one member on
+its own. The client port also serves etcd's JSON gateway (/v3/...), GET /health, /version and /metrics.
 
 Prints one line when ready: "etcd-kv-kit: ready to serve client requests on <url>[,<url>...]".
 SIGINT or SIGTERM closes every stream and connection and exits 0. A bad flag exits 2.
@@ -141,6 +166,19 @@ export function serveOptions(args: readonly string[]): ServerOptions {
   }
   const seed = values.get('seed') as number | undefined;
   if (seed !== undefined) options.seed = seed;
+  const quota = values.get('quota-backend-bytes') as number | undefined;
+  if (quota !== undefined) options.quotaBackendBytes = quota;
+  const mode = values.get('auto-compaction-mode') as string | undefined;
+  const retention = values.get('auto-compaction-retention') as string | undefined;
+  try {
+    autoCompaction(mode, retention);
+  } catch (error) {
+    throw new FlagError(`--auto-compaction-*: ${(error as Error).message}`);
+  }
+  if (mode !== undefined) options.autoCompactionMode = mode as 'periodic' | 'revision';
+  if (retention !== undefined) options.autoCompactionRetention = retention;
+  const load = values.get('load') as string | undefined;
+  if (load !== undefined) options.load = load;
   const certFile = values.get('cert-file') as string | undefined;
   const keyFile = values.get('key-file') as string | undefined;
   const caFile = values.get('trusted-ca-file') as string | undefined;

@@ -32,6 +32,17 @@ import type {
   LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponse,
 } from '../interface/lease.js';
+import type {
+  AlarmRequest,
+  AlarmResponse,
+  DefragmentResponse,
+  HashKvRequest,
+  HashKvResponse,
+  HashResponse,
+  MaintenanceBackend,
+  MoveLeaderRequest,
+  MoveLeaderResponse,
+} from '../interface/maintenance.js';
 import type { WatchCreateRequest, Watcher, WatchOptions, WatchStream } from '../interface/watch.js';
 import { decodeDeleteRange, decodeHeader, decodePut, decodeRange, decodeTxn, type Wire } from './decode.js';
 import {
@@ -43,14 +54,18 @@ import {
   isReadOnlyTxn,
 } from './encode.js';
 import { KeepAliveStream } from './keep-alive-stream.js';
+import { decodeStatus, EtcdMaintenance } from './maintenance.js';
 import { Namespace } from './namespace.js';
 import { toBigInt, toSafeNumber } from './numbers.js';
 import type { EtcdBackendOptions } from './options.js';
 import { CALL_INFO, EndpointPool, type PoolCallOptions } from './pool.js';
 import { EtcdWatchStream } from './watch-stream.js';
 
-/** A {@link KvBackend} on a real etcd cluster (v3 API), with failover, deadlines and exact numbers. */
-export class EtcdBackend implements KvBackend {
+/**
+ * A {@link KvBackend} on a real etcd cluster (v3 API), with failover, deadlines and exact numbers; also a
+ * {@link MaintenanceBackend} (alarms, hashes, defragment, snapshot) on the member it is connected to.
+ */
+export class EtcdBackend implements KvBackend, MaintenanceBackend {
   /** Leases run on the server's clock; recipes schedule on real time. */
   readonly clock: Clock = realClock;
   readonly #pool: EndpointPool;
@@ -60,6 +75,7 @@ export class EtcdBackend implements KvBackend {
   readonly #watch: WatchClient;
   readonly #maintenance: MaintenanceClient;
   readonly #keepAlive: KeepAliveStream;
+  readonly #maint: EtcdMaintenance;
   readonly #streams = new Set<EtcdWatchStream>();
   #closed = false;
 
@@ -72,6 +88,9 @@ export class EtcdBackend implements KvBackend {
     this.#watch = new WatchClient(this.#pool);
     this.#maintenance = new MaintenanceClient(this.#pool);
     this.#keepAlive = new KeepAliveStream(this.#pool, this.#lease);
+    this.#maint = new EtcdMaintenance(this.#pool, this.#maintenance, (write, options) =>
+      this.#opts(write, options),
+    );
   }
 
   async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
@@ -185,15 +204,32 @@ export class EtcdBackend implements KvBackend {
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
-    const res: Wire = await this.#maintenance.status(this.#opts(false, options));
-    return {
-      header: decodeHeader(res.header),
-      version: String(res.version),
-      dbSize: toSafeNumber('dbSize', res.dbSize),
-      leader: toBigInt(res.leader),
-      raftIndex: toSafeNumber('raftIndex', res.raftIndex),
-      raftTerm: toSafeNumber('raftTerm', res.raftTerm),
-    };
+    return decodeStatus(await this.#maintenance.status(this.#opts(false, options)));
+  }
+
+  async alarm(request: AlarmRequest, options?: CallOptions): Promise<AlarmResponse> {
+    return this.#maint.alarm(request, options);
+  }
+
+  async hash(options?: CallOptions): Promise<HashResponse> {
+    return this.#maint.hash(options);
+  }
+
+  async hashKv(request?: HashKvRequest, options?: CallOptions): Promise<HashKvResponse> {
+    return this.#maint.hashKv(request, options);
+  }
+
+  async defragment(options?: CallOptions): Promise<DefragmentResponse> {
+    return this.#maint.defragment(options);
+  }
+
+  snapshot(options?: CallOptions): AsyncIterable<Uint8Array> {
+    this.#check();
+    return this.#maint.snapshot(options);
+  }
+
+  async moveLeader(request: MoveLeaderRequest, options?: CallOptions): Promise<MoveLeaderResponse> {
+    return this.#maint.moveLeader(request, options);
   }
 
   async close(): Promise<void> {

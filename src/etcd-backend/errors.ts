@@ -6,8 +6,10 @@
 import {
   AbortError,
   AuthError,
+  BadLeaderTransfereeError,
   ClusterNoLeaderError,
   CompactedError,
+  CorruptError,
   DeadlineExceededError,
   DuplicateKeyError,
   EmptyKeyError,
@@ -22,8 +24,13 @@ import {
   LeaseNotFoundError,
   LeaseProvidedError,
   LeaseTtlTooLargeError,
+  MemberBadUrlsError,
+  MemberNotFoundError,
+  MemberNotLearnerError,
   MessageTooLargeError,
   NoSpaceError,
+  NotEnoughStartedMembersError,
+  PeerUrlExistsError,
   RequestTimeoutError,
   RequestTooLargeError,
   TooManyOpsError,
@@ -60,6 +67,16 @@ const BY_MESSAGE: ReadonlyMap<string, () => EtcdError> = new Map<string, () => E
   ['etcdserver: too many requests', () => new TooManyRequestsError()],
   ['etcdserver: no leader', () => new ClusterNoLeaderError()],
   ['etcdserver: leader changed', () => new LeaderChangedError()],
+  ['etcdserver: corrupt cluster', () => new CorruptError()],
+  ['etcdserver: bad leader transferee', () => new BadLeaderTransfereeError()],
+  ['etcdserver: member not found', () => new MemberNotFoundError()],
+  ['etcdserver: given member URLs are invalid', () => new MemberBadUrlsError()],
+  ['etcdserver: Peer URLs already exists', () => new PeerUrlExistsError()],
+  ['etcdserver: can only promote a learner member', () => new MemberNotLearnerError()],
+  [
+    'etcdserver: re-configuration failed due to not enough started members',
+    () => new NotEnoughStartedMembersError(),
+  ],
 ]);
 
 /** grpc-js texts that mean the call never left the client (no connection to send it on). */

@@ -146,6 +146,59 @@ export class NoSpaceError extends fixedError(
   GrpcStatus.RESOURCE_EXHAUSTED,
   'etcdserver: mvcc: database space exceeded',
 ) {}
+/** The CORRUPT alarm is raised: writes, compaction and lease grants and revokes are refused. */
+export class CorruptError extends fixedError(
+  'ErrCorrupt',
+  GrpcStatus.DATA_LOSS,
+  'etcdserver: corrupt cluster',
+) {}
+/** MoveLeader to a member that cannot lead (unknown, or 0). */
+export class BadLeaderTransfereeError extends fixedError(
+  'ErrBadLeaderTransferee',
+  GrpcStatus.FAILED_PRECONDITION,
+  'etcdserver: bad leader transferee',
+) {}
+/** A member change naming a member ID the cluster does not have. */
+export class MemberNotFoundError extends fixedError(
+  'ErrMemberNotFound',
+  GrpcStatus.NOT_FOUND,
+  'etcdserver: member not found',
+) {}
+/** MemberAdd or MemberUpdate with peer URLs that do not parse. */
+export class MemberBadUrlsError extends fixedError(
+  'ErrMemberBadURLs',
+  GrpcStatus.INVALID_ARGUMENT,
+  'etcdserver: given member URLs are invalid',
+) {}
+/** MemberAdd with a peer URL a member already has. */
+export class PeerUrlExistsError extends fixedError(
+  'ErrPeerURLexists',
+  GrpcStatus.FAILED_PRECONDITION,
+  'etcdserver: Peer URLs already exists',
+) {}
+/** MemberPromote of a member that is not a learner. */
+export class MemberNotLearnerError extends fixedError(
+  'ErrMemberNotLearner',
+  GrpcStatus.FAILED_PRECONDITION,
+  'etcdserver: can only promote a learner member',
+) {}
+/** MemberRemove of the only voting member (etcd sends this one unmapped, as UNKNOWN). */
+export class NotEnoughStartedMembersError extends fixedError(
+  'ErrNotEnoughStartedMembers',
+  GrpcStatus.UNKNOWN,
+  'etcdserver: re-configuration failed due to not enough started members',
+) {}
+/**
+ * A cluster change the simulator cannot make: it is one member with no peers, so it cannot add a member
+ * or change its own peer URLs. Not an etcd error (etcd would do it); UNIMPLEMENTED on the wire.
+ */
+export class MemberChangeUnsupportedError extends EtcdError {
+  override readonly code = 'ErrMemberChangeUnsupported';
+  override readonly grpcCode = GrpcStatus.UNIMPLEMENTED;
+  constructor(method: string, options?: ErrorOptions) {
+    super(`etcd-kv-kit: ${method} is not supported: the simulator is a single member with no peers`, options);
+  }
+}
 /** The server is applying too slowly to take more requests. */
 export class TooManyRequestsError extends fixedError(
   'ErrTooManyRequests',

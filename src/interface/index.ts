@@ -3,4 +3,5 @@ export type { Clock, ClockTimer } from './clock.js';
 export * from './errors.js';
 export type * from './kv.js';
 export type * from './lease.js';
+export * from './maintenance.js';
 export type * from './watch.js';

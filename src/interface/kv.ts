@@ -184,7 +184,7 @@ export interface CompactionResponse {
   header: ResponseHeader;
 }
 
-/** StatusResponse (Maintenance.Status), reduced to what a client can rely on. */
+/** StatusResponse (Maintenance.Status): every field one member reports. */
 export interface StatusResponse {
   header: ResponseHeader;
   /** Server version, e.g. "3.4.23"; the memory backend reports the etcd version it mirrors. */
@@ -195,4 +195,15 @@ export interface StatusResponse {
   leader: bigint;
   raftIndex: number;
   raftTerm: number;
+  /** The raft index applied (equal to raftIndex when the member is idle). */
+  raftAppliedIndex: number;
+  /** Bytes of the backing store in use; at most dbSize (defragment gives back the difference). */
+  dbSizeInUse: number;
+  /**
+   * etcd's status errors: one per raised alarm, as etcd prints it (`"memberID:8192 alarm:NOSPACE "`,
+   * with its trailing space), and "etcdserver: no leader" when there is none.
+   */
+  errors: string[];
+  /** True when the member is a raft learner. */
+  isLearner: boolean;
 }

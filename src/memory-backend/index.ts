@@ -12,6 +12,7 @@ export {
   etcdBehaviour,
   type ProgressRequestMode,
 } from './etcd-version.js';
+export type { Fixture } from './maintenance/fixture.js';
 export { MemoryBackend } from './memory-backend.js';
 export type { MemoryBackendOptions, MemoryStoreOptions } from './options.js';
 export { MEMORY_ETCD_VERSION, MemoryStore } from './store.js';

@@ -11,6 +11,8 @@ import { EMPTY_BYTES, pairOut, pairToBytesOut, toBytesOut } from './keys.js';
 export class KeyRev {
   /** The key's slot in the store's indexes, set when the version is committed (saves a lookup per write). */
   entry: { head: KeyRev } | undefined = undefined;
+  /** Position among the changes of its revision (etcd's sub-revision), set when committed. */
+  sub = 0;
 
   constructor(
     /** The key, as a Latin-1 storage string (shared with the index). */

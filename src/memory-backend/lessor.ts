@@ -110,6 +110,14 @@ export class Lessor {
     this.#reschedule();
   }
 
+  /** Add a lease as a snapshot holds it: its granted TTL and the time it had left. */
+  restore(id: bigint, ttl: number, remainingMs: number): Lease {
+    const lease = new Lease(id, ttl, this.#clock.now() + remainingMs);
+    this.#leases.set(id, lease);
+    this.#schedule(lease.expiry);
+    return lease;
+  }
+
   /** Stop the timer. */
   close(): void {
     this.#timer?.cancel();

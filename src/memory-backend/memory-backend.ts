@@ -32,7 +32,19 @@ import type {
   LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponse,
 } from '../interface/lease.js';
+import type {
+  AlarmRequest,
+  AlarmResponse,
+  DefragmentResponse,
+  HashKvRequest,
+  HashKvResponse,
+  HashResponse,
+  MaintenanceBackend,
+  MoveLeaderRequest,
+  MoveLeaderResponse,
+} from '../interface/maintenance.js';
 import type { WatchCreateRequest, Watcher, WatchOptions, WatchStream } from '../interface/watch.js';
+import { snapshotMessages } from './maintenance/snapshot.js';
 import type { MemoryBackendOptions } from './options.js';
 import { MemoryStore } from './store.js';
 import type { MemoryWatchStream } from './watch-stream.js';
@@ -46,6 +58,9 @@ const STORE_OPTIONS = [
   'seed',
   'progressNotifyIntervalMs',
   'etcdVersion',
+  'quotaBackendBytes',
+  'autoCompactionMode',
+  'autoCompactionRetention',
 ] as const;
 
 /** The store a client connects to: the given one, or a new one it owns. */
@@ -63,8 +78,11 @@ function storeFor(options: MemoryBackendOptions): { store: MemoryStore; owned: b
   return { store: options.store, owned: false };
 }
 
-/** An in-memory etcd implementing {@link KvBackend}: MVCC, txns, leases and watches on an injectable clock. */
-export class MemoryBackend implements KvBackend {
+/**
+ * An in-memory etcd implementing {@link KvBackend}: MVCC, txns, leases and watches on an injectable clock;
+ * and {@link MaintenanceBackend}: alarms, the space quota, hashes, defragment and snapshots.
+ */
+export class MemoryBackend implements KvBackend, MaintenanceBackend {
   readonly clock: Clock;
   /** The store this client reads and writes; shared with its other clients. */
   readonly store: MemoryStore;
@@ -166,6 +184,39 @@ export class MemoryBackend implements KvBackend {
   async status(options?: CallOptions): Promise<StatusResponse> {
     this.#enter(options);
     return this.store.status();
+  }
+
+  async alarm(request: AlarmRequest, options?: CallOptions): Promise<AlarmResponse> {
+    this.#enter(options);
+    return this.store.alarm(request);
+  }
+
+  async hash(options?: CallOptions): Promise<HashResponse> {
+    this.#enter(options);
+    return this.store.hash();
+  }
+
+  async hashKv(request?: HashKvRequest, options?: CallOptions): Promise<HashKvResponse> {
+    this.#enter(options);
+    return this.store.hashKv(request);
+  }
+
+  async defragment(options?: CallOptions): Promise<DefragmentResponse> {
+    this.#enter(options);
+    return this.store.defragment();
+  }
+
+  async *snapshot(options?: CallOptions): AsyncGenerator<Uint8Array> {
+    this.#enter(options);
+    for (const message of snapshotMessages(this.store.snapshot())) {
+      if (options?.signal?.aborted) throw new AbortError();
+      yield message.blob;
+    }
+  }
+
+  async moveLeader(request: MoveLeaderRequest, options?: CallOptions): Promise<MoveLeaderResponse> {
+    this.#enter(options);
+    return this.store.moveLeader(request);
   }
 
   /** Watch streams open on this client. */

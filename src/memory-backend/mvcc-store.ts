@@ -8,13 +8,9 @@
 import { BTree, type BTreeMap } from './btree.js';
 import type { KeyRev } from './key-rev.js';
 import type { KeyRange } from './keys.js';
+import { revisionBytes as revBytes } from './maintenance/db-size.js';
 
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** Approximate bytes a stored version costs, for Status.dbSize. */
-function revBytes(r: KeyRev): number {
-  return r.key.length + r.value.length + 48;
-}
 
 /** A key's slot in both indexes; writes replace `head` without touching the tree. */
 export class KeyEntry {
@@ -38,6 +34,18 @@ export class MvccStore {
     return this.#entries.get(key)?.head;
   }
 
+  /** The newest version of every key (live or tombstone), keys unordered. */
+  *heads(): IterableIterator<KeyRev> {
+    for (const entry of this.#entries.values()) yield entry.head;
+  }
+
+  /** Every kept version of every key (live, old and tombstones), newest first per key, keys unordered. */
+  *versions(): IterableIterator<KeyRev> {
+    for (const entry of this.#entries.values()) {
+      for (let r: KeyRev | undefined = entry.head; r !== undefined; r = r.prev) yield r;
+    }
+  }
+
   /** True when `key` has any version kept. */
   has(key: string): boolean {
     return this.#entries.has(key);
@@ -46,7 +54,7 @@ export class MvccStore {
   rev = 1;
   /** Compact revision; −1 until the first compaction. */
   compactRev = -1;
-  /** Approximate size of the stored history in bytes. */
+  /** Bytes of the stored history, as etcd's backend would hold it (maintenance/db-size.ts). */
   bytes = 0;
   #log: KeyRev[] = [];
   #logBase = 0;
@@ -121,7 +129,9 @@ export class MvccStore {
   commit(changes: readonly KeyRev[]): number {
     const first = this.logEnd;
     if (changes.length === 0) return first;
-    for (const c of changes) {
+    for (let sub = 0; sub < changes.length; sub++) {
+      const c = changes[sub]!;
+      c.sub = sub;
       // A change replacing a committed (or earlier staged) version reuses that version's slot.
       const entry = c.prev?.entry;
       if (entry !== undefined) {
@@ -138,6 +148,30 @@ export class MvccStore {
     }
     this.rev += 1;
     return first;
+  }
+
+  /**
+   * Load a snapshot's versions into this empty store: `versions` in (revision, sub-revision) order, each
+   * linked to its key's previous one; the log holds those at or after the compact revision.
+   */
+  restore(versions: readonly KeyRev[], rev: number, compactRev: number): void {
+    for (const r of versions) {
+      const entry = this.#entries.get(r.key);
+      if (entry !== undefined) {
+        r.prev = entry.head;
+        entry.head = r;
+        r.entry = entry;
+      } else {
+        const created = new KeyEntry(r);
+        this.#entries.set(r.key, created);
+        this.#tree.set(r.key, created);
+        r.entry = created;
+      }
+      this.bytes += revBytes(r);
+      if (r.mod >= compactRev) this.#log.push(r);
+    }
+    this.rev = rev;
+    this.compactRev = compactRev;
   }
 
   /**

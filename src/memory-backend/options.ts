@@ -29,6 +29,20 @@ export interface MemoryStoreOptions {
    * future, a negative start revision).
    */
   etcdVersion?: string;
+  /**
+   * The backend space quota in bytes (etcd's --quota-backend-bytes): 0 or absent is etcd's 2 GiB,
+   * negative disables it. A put, a txn with direct puts, or a lease grant that would take the db size
+   * (Status dbSize, see maintenance/db-size.ts) to the quota is refused with NoSpaceError and raises the
+   * NOSPACE alarm; recover as on etcd: delete, compact, defragment, then disarm the alarm.
+   */
+  quotaBackendBytes?: number;
+  /** etcd's --auto-compaction-mode: "periodic" (default) or "revision". */
+  autoCompactionMode?: 'periodic' | 'revision';
+  /**
+   * etcd's --auto-compaction-retention, on the store's clock: for periodic, hours as a number or a Go
+   * duration ("30m"); for revision, how many revisions to keep. 0 or absent: no auto-compaction.
+   */
+  autoCompactionRetention?: string | number;
 }
 
 /**

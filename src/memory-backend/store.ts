@@ -42,6 +42,16 @@ import type {
   LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponse,
 } from '../interface/lease.js';
+import type {
+  AlarmRequest,
+  AlarmResponse,
+  DefragmentResponse,
+  HashKvRequest,
+  HashKvResponse,
+  HashResponse,
+  MoveLeaderRequest,
+  MoveLeaderResponse,
+} from '../interface/maintenance.js';
 import {
   type ApplyContext,
   applyDelete,
@@ -55,6 +65,13 @@ import { DEFAULT_ETCD_VERSION, type EtcdBehaviour, etcdBehaviour } from './etcd-
 import type { KeyRev } from './key-rev.js';
 import { storeString, toBytesOut } from './keys.js';
 import { type Lease, Lessor } from './lessor.js';
+import { alarmType } from './maintenance/alarms.js';
+import { autoCompaction } from './maintenance/auto-compaction.js';
+import { checkFixture, type Fixture } from './maintenance/fixture.js';
+import { StoreMaintenance } from './maintenance/maintenance.js';
+import { LEASE_COST, putCost, txnCost } from './maintenance/quota.js';
+import { decodeSnapshot, encodeSnapshot } from './maintenance/snapshot.js';
+import { captureFixture, captureState, fixtureView, restoreState } from './maintenance/state.js';
 import { MemoryBackend } from './memory-backend.js';
 import { MvccStore } from './mvcc-store.js';
 import type { MemoryStoreOptions } from './options.js';
@@ -125,6 +142,7 @@ export class MemoryStore implements AsyncDisposable {
   readonly #progressIntervalMs: number;
   readonly #behaviour: EtcdBehaviour;
   readonly #ctx: ApplyContext;
+  readonly #maint: StoreMaintenance;
   #watchers = 0;
   #closed = false;
 
@@ -143,6 +161,52 @@ export class MemoryStore implements AsyncDisposable {
     const seed = options.seed === undefined ? randomSeed() : BigInt(intOrBigint('seed', options.seed));
     this.#lessor = new Lessor(this.clock, minLeaseTtl, seed, (lease) => this.#deleteLeaseKeys(lease));
     this.#ctx = { store: this.#mvcc, lessor: this.#lessor, header: (revision) => this.header(revision) };
+    this.#maint = new StoreMaintenance(
+      {
+        mvcc: this.#mvcc,
+        lessor: this.#lessor,
+        memberId: this.memberId,
+        clock: this.clock,
+        compact: (revision) => this.compact({ revision }),
+      },
+      {
+        ...(options.quotaBackendBytes === undefined ? {} : { quotaBackendBytes: options.quotaBackendBytes }),
+        autoCompaction: autoCompaction(options.autoCompactionMode, options.autoCompactionRetention),
+      },
+    );
+    this.#maint.start();
+  }
+
+  /**
+   * A new store holding a snapshot's state (from {@link MemoryStore.snapshot | store.snapshot()}, or a file `etcdctl snapshot save`
+   * wrote from the simulator): keys with their whole kept history, revisions and versions, the compact
+   * revision, leases with the time they had left (on this store's clock from now), alarms. Bad data is an
+   * InvalidArgumentError that says what is wrong; nothing is half-loaded.
+   */
+  static restore(snapshot: Uint8Array, options: MemoryStoreOptions = {}): MemoryStore {
+    const state = decodeSnapshot(snapshot);
+    const store = new MemoryStore(options);
+    try {
+      restoreState(
+        { mvcc: store.#mvcc, lessor: store.#lessor, alarms: store.#maint.alarms, clock: store.clock },
+        state,
+      );
+    } catch (error) {
+      void store.close();
+      throw error;
+    }
+    store.#maint.close();
+    store.#maint.start();
+    return store;
+  }
+
+  /** A new store holding a fixture's keys (`{ "config/a": "1" }`), all put at revision 2 in key order. */
+  static fromFixture(fixture: Fixture, options: MemoryStoreOptions = {}): MemoryStore {
+    const checked = checkFixture(fixture);
+    const store = new MemoryStore(options);
+    const view = fixtureView(store.#mvcc, checked);
+    store.#commit(view);
+    return store;
   }
 
   /** A new client of this store. Closing it closes its watch streams and leaves the store open. */
@@ -222,8 +286,10 @@ export class MemoryStore implements AsyncDisposable {
   put(request: PutRequest): PutResponse {
     this.#enter();
     const p = parsePut(request);
+    this.#maint.checkQuota(putCost(p));
     checkPut(p);
     this.#checkSize(p.size);
+    this.#maint.checkApply('put');
     const view = new WriteView(this.#mvcc);
     const response = applyPut(this.#ctx, view, p);
     this.#commit(view);
@@ -236,6 +302,7 @@ export class MemoryStore implements AsyncDisposable {
     const d = parseDelete(request);
     checkDelete(d);
     this.#checkSize(d.size);
+    this.#maint.checkApply('deleteRange');
     const view = new WriteView(this.#mvcc);
     const response = applyDelete(this.#ctx, view, d);
     this.#commit(view);
@@ -246,11 +313,15 @@ export class MemoryStore implements AsyncDisposable {
   txn(request: TxnRequest): TxnResponse {
     this.#enter();
     const t = parseTxn(request);
+    const cost = txnCost(t);
+    this.#maint.checkQuota(cost);
     checkTxn(t, this.#maxTxnOps);
     checkDuplicates(t.success);
     checkDuplicates(t.failure);
     // Ranges and read-only txns are not raft requests in etcd, so only writes meet the size limit.
     if (t.writes) this.#checkSize(t.size);
+    const readOnly = [...t.success, ...t.failure].every((op) => op.kind === 'range');
+    this.#maint.checkApply('txn', cost, readOnly);
     const path = choosePath(this.#mvcc, t);
     checkTakenPath(this.#ctx, t, path, t.writes);
     const view = t.writes ? new WriteView(this.#mvcc) : undefined;
@@ -266,8 +337,10 @@ export class MemoryStore implements AsyncDisposable {
     const r = requestArg('compaction request', request);
     const revision = intArg('revision', r.revision);
     boolArg('physical', r.physical);
+    this.#maint.checkApply('compact');
     if (revision <= this.#mvcc.compactRev) throw new CompactedError();
     if (revision > this.#mvcc.rev) throw new FutureRevisionError();
+    this.#maint.beforeShrink();
     this.#mvcc.compact(revision);
     return { header: this.header(this.#mvcc.rev) };
   }
@@ -278,7 +351,10 @@ export class MemoryStore implements AsyncDisposable {
     const r = requestArg('lease grant request', request);
     const ttl = intArg('ttl', r.ttl);
     const id = leaseArg('id', r.id);
+    this.#maint.checkQuota(LEASE_COST);
+    this.#maint.checkApply('leaseGrant');
     const lease = this.#lessor.grant(ttl, id);
+    this.#maint.counters.leasesGranted++;
     return { header: this.header(this.#mvcc.rev), id: lease.id, ttl: lease.ttl };
   }
 
@@ -286,6 +362,7 @@ export class MemoryStore implements AsyncDisposable {
   leaseRevoke(request: LeaseRevokeRequest): LeaseRevokeResponse {
     this.#enter();
     const id = leaseArg('id', requestArg('lease revoke request', request).id);
+    this.#maint.checkApply('leaseRevoke');
     const lease = this.#lessor.remove(id);
     if (lease === undefined) throw new LeaseNotFoundError();
     this.#deleteLeaseKeys(lease);
@@ -298,6 +375,7 @@ export class MemoryStore implements AsyncDisposable {
     const id = leaseArg('id', requestArg('lease keepalive request', request).id);
     const revision = this.#mvcc.rev;
     const lease = this.#lessor.renew(id);
+    if (lease !== undefined) this.#maint.counters.leasesRenewed++;
     return { header: this.header(revision), id, ttl: lease === undefined ? 0 : lease.ttl };
   }
 
@@ -332,11 +410,96 @@ export class MemoryStore implements AsyncDisposable {
     return {
       header: this.header(this.#mvcc.rev),
       version: this.#behaviour.version,
-      dbSize: this.#mvcc.bytes,
+      dbSize: this.#maint.dbSize,
       leader: this.memberId,
       raftIndex: this.#mvcc.rev,
       raftTerm: this.raftTerm,
+      raftAppliedIndex: this.#mvcc.rev,
+      dbSizeInUse: this.#maint.dbSizeInUse,
+      errors: this.#maint.alarms.statusErrors(),
+      isLearner: false,
     };
+  }
+
+  /** Maintenance.Alarm: list, raise or disarm alarms, as etcd applies them. */
+  alarm(request: AlarmRequest): AlarmResponse {
+    this.#enter();
+    return this.#maint.alarm(request);
+  }
+
+  /** Raised alarms, for health checks (etcd's `/health` fails while any is raised). */
+  get alarms(): { memberId: bigint; alarm: string | number }[] {
+    return this.#maint.alarms.all().map((a) => ({ memberId: a.memberId, alarm: alarmType(a.alarm) }));
+  }
+
+  /** Live keys (for the keys metric). */
+  get keyCount(): number {
+    let n = 0;
+    for (const head of this.#mvcc.heads()) if (head.create !== 0) n++;
+    return n;
+  }
+
+  /** Counts since the store started, for metrics: leases granted, revoked (or expired) and renewed. */
+  get counters(): Readonly<{ leasesGranted: number; leasesRevoked: number; leasesRenewed: number }> {
+    return { ...this.#maint.counters };
+  }
+
+  /** Status dbSize and dbSizeInUse without a request (for metrics). */
+  get dbSize(): { total: number; inUse: number } {
+    return { total: this.#maint.dbSize, inUse: this.#maint.dbSizeInUse };
+  }
+
+  /** The space quota in bytes (the `quotaBackendBytes` option; Infinity when disabled). */
+  get quotaBackendBytes(): number {
+    return this.#maint.quotaBytes;
+  }
+
+  /** Maintenance.Hash: CRC-32C over this store's alarms, key history and leases (maintenance/hash.ts). */
+  hash(): HashResponse {
+    this.#enter();
+    return { header: this.header(this.#mvcc.rev), hash: this.#maint.hash() };
+  }
+
+  /** Maintenance.HashKV: etcd's hash of the key history up to a revision, as a real etcd computes it. */
+  hashKv(request: HashKvRequest = {}): HashKvResponse {
+    this.#enter();
+    const revision = intArg('revision', requestArg('hashKV request', request).revision);
+    const r = this.#maint.hashKv(revision);
+    return { header: this.header(r.revision), hash: r.hash, compactRevision: r.compactRevision };
+  }
+
+  /** Maintenance.Defragment: Status dbSize shrinks to dbSizeInUse. Alarms stay raised. */
+  defragment(): DefragmentResponse {
+    this.#enter();
+    this.#maint.defragment();
+    return {};
+  }
+
+  /** Maintenance.MoveLeader: to this member, a no-op; to any other ID, BadLeaderTransfereeError. */
+  moveLeader(request: MoveLeaderRequest): MoveLeaderResponse {
+    this.#enter();
+    this.#maint.moveLeader(requestArg('moveLeader request', request).targetId);
+    return {};
+  }
+
+  /**
+   * The whole state as snapshot bytes, for {@link MemoryStore.restore}: the simulator's own format (one
+   * JSON document, see maintenance/snapshot.ts), not etcd's bolt file.
+   */
+  snapshot(): Uint8Array {
+    this.#enter();
+    return encodeSnapshot(
+      captureState({ mvcc: this.#mvcc, lessor: this.#lessor, alarms: this.#maint.alarms, clock: this.clock }),
+    );
+  }
+
+  /**
+   * The live keys as a fixture (`{ "config/a": "1" }`), for {@link MemoryStore.fromFixture}. Throws
+   * InvalidArgumentError when a key or value is not UTF-8 text (take a snapshot instead).
+   */
+  fixture(): Fixture {
+    this.#enter();
+    return captureFixture(this.#mvcc);
   }
 
   /**
@@ -365,6 +528,7 @@ export class MemoryStore implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#lessor.close();
+    this.#maint.close();
     for (const client of [...this.#clients]) await client.close();
     this.#clients.clear();
   }
@@ -421,6 +585,7 @@ export class MemoryStore implements AsyncDisposable {
 
   /** Delete a revoked or expired lease's keys at one revision, in key order. */
   #deleteLeaseKeys(lease: Lease): void {
+    this.#maint.counters.leasesRevoked++;
     if (lease.keys.size === 0) return;
     const view = new WriteView(this.#mvcc);
     for (const key of [...lease.keys].sort()) view.delete({ start: key, end: undefined });

@@ -6,5 +6,6 @@
  */
 
 export type { ListenerTls } from './listener.js';
+export { loadStoreFile, StoreFileError } from './load.js';
 export type { ServerOptions } from './options.js';
 export { type RunningServer, type ServerStats, startServer } from './start-server.js';

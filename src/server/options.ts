@@ -11,6 +11,12 @@ export interface ServerOptions extends MemoryStoreOptions {
   /** Serve this store (its other clients share it) instead of a new one; then no store options. */
   store?: MemoryStore;
   /**
+   * Start from this file: a snapshot (`store.snapshot()`, or `etcdctl snapshot save` against a simulator)
+   * or a fixture of keys (`{ "config/a": "1" }`). Checked whole before serving; a bad file rejects with
+   * StoreFileError naming the file and the problem. Not with `store`.
+   */
+  load?: string;
+  /**
    * URLs to listen on for client traffic, gRPC and HTTP on each (etcd's --listen-client-urls).
    * Default: `http://127.0.0.1:0`, a free port on loopback. `https://` URLs need `tls`.
    */

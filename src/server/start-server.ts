@@ -3,17 +3,19 @@
  * client URL — for clients in any language. Resolves once every URL is listening.
  */
 
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../interface/errors.js';
 import { MemoryStore } from '../memory-backend/store.js';
-import { ConnectionRegistry, peerOfCall } from './connections.js';
+import { ConnectionRegistry, peerOf, peerOfCall } from './connections.js';
 import type { ServiceContext } from './grpc/context.js';
-import { createGrpcServer } from './grpc/grpc-server.js';
+import { createGrpcServer, createServices } from './grpc/grpc-server.js';
 import { httpHandler } from './http/http-handler.js';
 import { type ClientListener, listen } from './listener.js';
+import { loadStoreFile } from './load.js';
+import { ServerMetrics } from './metrics.js';
 import { clientUrl, listenUrls, type ServerOptions, tlsOption } from './options.js';
 import { RewritingStream } from './transport/rewriting-stream.js';
 import { HeaderEncoder } from './wire/message.js';
@@ -55,6 +57,9 @@ const STORE_OPTIONS = [
   'seed',
   'progressNotifyIntervalMs',
   'etcdVersion',
+  'quotaBackendBytes',
+  'autoCompactionMode',
+  'autoCompactionRetention',
 ] as const;
 
 /** Start a server; see {@link ServerOptions}. */
@@ -67,8 +72,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       throw new InvalidArgumentError(`store options (${given.join(', ')}) cannot be given with store`);
     }
   }
+  if (options.store !== undefined && options.load !== undefined) {
+    throw new InvalidArgumentError('load and store cannot be given together');
+  }
   const ownsStore = options.store === undefined;
-  const store = options.store ?? new MemoryStore(options);
+  const store =
+    options.store ??
+    (options.load === undefined ? new MemoryStore(options) : loadStoreFile(options.load, options));
   const registry = new ConnectionRegistry(store);
   const streams = new Set<() => void>();
   const member = {
@@ -86,9 +96,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return () => streams.delete(end);
     },
   };
-  const grpcServer = createGrpcServer(ctx);
+  const metrics = new ServerMetrics();
+  const services = createServices(ctx);
+  const grpcServer = createGrpcServer(ctx, services, metrics);
   const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  const httpServer = createHttpServer(httpHandler(store));
+  const gateway = {
+    services,
+    metrics,
+    clientFor: (req: IncomingMessage) => registry.clientFor(peerOf(req.socket)),
+  };
+  const httpServer = createHttpServer(httpHandler({ store, gateway, metrics }));
   const rewriting = new Set<RewritingStream>();
   const route = (socket: Socket, protocol: 'grpc' | 'http', stream: Duplex): void => {
     if (protocol === 'http') {

@@ -3,8 +3,11 @@
  * differences live in suite/; this file gives them their public names and documented types.
  */
 
+import type { MaintenanceBackend } from '../interface/maintenance.js';
 import type { CaseGroup } from './conformance.js';
 import { allCases as groups } from './suite/cases/index.js';
+import maintenance from './suite/cases/maintenance.js';
+import quota from './suite/cases/quota.js';
 import { knownDifferences as differences, type differs, type KnownDifference } from './suite/differences.js';
 
 export {
@@ -16,6 +19,20 @@ export {
 
 /** Every conformance case group, in the order they run: `runConformance(target, allCases, api)`. */
 export const allCases: readonly CaseGroup[] = groups;
+
+/**
+ * The maintenance cases (Status, HashKV, alarms, defragment, MoveLeader, snapshot) for a backend that
+ * implements {@link MaintenanceBackend}. They raise alarms and disarm them before they end.
+ */
+export const maintenanceCases: readonly CaseGroup[] = [maintenance];
+
+/**
+ * The space-quota cases, for a target of their own started with a {@link QUOTA_CASE_BYTES} quota (etcd:
+ * `--quota-backend-bytes=1048576`; memory and server: `quotaBackendBytes`). They fill the store.
+ */
+export const quotaCases: readonly CaseGroup[] = [quota];
+
+export { QUOTA_CASE_BYTES } from './suite/cases/quota.js';
 
 /**
  * Every known behaviour difference between targets, by id: where it shows, what differs and why it is

@@ -18,7 +18,13 @@ const PROGRESS_INTERVAL_MS = 1_000;
  * behaving as `etcdVersion` (default: the store's default).
  */
 export function memoryTarget(
-  options: { minLeaseTtl?: number; progressNotifyIntervalMs?: number; etcdVersion?: string } = {},
+  options: {
+    minLeaseTtl?: number;
+    progressNotifyIntervalMs?: number;
+    etcdVersion?: string;
+    /** The store's space quota (the quota cases want QUOTA_CASE_BYTES). */
+    quotaBackendBytes?: number;
+  } = {},
 ): BackendTarget {
   const minLeaseTtl = options.minLeaseTtl ?? 1;
   const progressNotifyIntervalMs = options.progressNotifyIntervalMs ?? PROGRESS_INTERVAL_MS;
@@ -33,6 +39,7 @@ export function memoryTarget(
         minLeaseTtl,
         progressNotifyIntervalMs,
         ...(options.etcdVersion === undefined ? {} : { etcdVersion: options.etcdVersion }),
+        ...(options.quotaBackendBytes === undefined ? {} : { quotaBackendBytes: options.quotaBackendBytes }),
       });
       return {
         backend,
@@ -85,7 +92,13 @@ export function etcdTarget(options: EtcdServerOptions = {}): BackendTarget & {
  * case. Lease time is the server's manual clock, so expiry cases take no real time.
  */
 export function serverTarget(
-  options: { minLeaseTtl?: number; progressNotifyIntervalMs?: number; etcdVersion?: string } = {},
+  options: {
+    minLeaseTtl?: number;
+    progressNotifyIntervalMs?: number;
+    etcdVersion?: string;
+    /** The server's space quota (the quota cases want QUOTA_CASE_BYTES). */
+    quotaBackendBytes?: number;
+  } = {},
 ): BackendTarget & {
   /** The running server (between setup and teardown). */
   server(): RunningServer;
@@ -110,6 +123,7 @@ export function serverTarget(
         minLeaseTtl,
         progressNotifyIntervalMs,
         ...(options.etcdVersion === undefined ? {} : { etcdVersion: options.etcdVersion }),
+        ...(options.quotaBackendBytes === undefined ? {} : { quotaBackendBytes: options.quotaBackendBytes }),
       });
     },
     async teardown() {

@@ -255,6 +255,8 @@ void backend.close();\n`;
     const bin = join(cjs, 'node_modules/.bin/etcd-kv-kit');
     const { stdout: help } = await run(bin, ['serve', '--help'], cjs);
     expect(help).toMatch(/gone when the server stops/);
+    const { stdout: dumpHelp } = await run(bin, ['dump', '--help'], cjs); // the dump command's own chunk
+    expect(dumpHelp).toMatch(/^Usage: etcd-kv-kit dump/);
     const child = spawn(bin, ['serve', '--listen-client-urls', 'http://127.0.0.1:0'], { cwd: cjs });
     try {
       const url = await new Promise<string>((resolve, reject) => {

@@ -145,7 +145,7 @@ describe('etcd-kv-kit serve', () => {
     const p = spawnCli(['serve', '--help']);
     expect(await p.exited).toBe(0);
     const help = p.output().stdout;
-    expect(help).toContain('All data lives in memory and is gone when the server stops.');
+    expect(help).toContain('All data lives in memory and is gone when the server stops');
     for (const flag of [
       '--listen-client-urls',
       '--cert-file',

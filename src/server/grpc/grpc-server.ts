@@ -11,7 +11,7 @@ import type { WireMessage } from '../wire/message.js';
 import { clusterService } from './cluster-service.js';
 import { type Codec, codecFor, type DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
-import { bidiCall, type ServiceHandlers, unaryCall } from './handlers.js';
+import { bidiCall, type ServiceHandlers, serverStreamCall, unaryCall } from './handlers.js';
 import { kvService } from './kv-service.js';
 import { leaseService } from './lease-service.js';
 import { maintenanceService } from './maintenance-service.js';
@@ -31,32 +31,79 @@ const health = protobuf.Root.fromJSON({
 });
 const SERVING = 1;
 
-/** Build the gRPC server for `ctx`'s store. */
-export function createGrpcServer(ctx: ServiceContext): grpc.Server {
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': ctx.store.maxRequestBytes + GRPC_OVERHEAD_BYTES,
-    'grpc.max_send_message_length': -1,
-    interceptors: [goTransport],
-  });
-  const watchCodec = codecFor<WireMessage>(messageType('WatchResponse'));
-  const services: Record<string, ServiceHandlers> = {
+/** Counts every call by method and final status, for /metrics (grpc_server_*_total). */
+function counting(metrics: CallCounter): grpc.ServerInterceptor {
+  return (method, call) => {
+    const kind = method.requestStream
+      ? method.responseStream
+        ? 'bidi_stream'
+        : 'client_stream'
+      : method.responseStream
+        ? 'server_stream'
+        : 'unary';
+    metrics.started(method.path, kind);
+    return new grpc.ServerInterceptingCall(
+      call,
+      new grpc.ResponderBuilder()
+        .withSendStatus((status, next) => {
+          metrics.handled(method.path, kind, status.code);
+          next(status);
+        })
+        .build(),
+    );
+  };
+}
+
+/** What counts calls (the server's metrics). */
+export interface CallCounter {
+  started(path: string, kind: string): void;
+  handled(path: string, kind: string, code: number): void;
+}
+
+/** Every service's handlers for `ctx`, by service name; the gRPC server and the JSON gateway share them. */
+export function createServices(ctx: ServiceContext): Record<string, ServiceHandlers> {
+  return {
     KV: kvService(ctx),
-    Watch: watchService(ctx, watchCodec),
+    Watch: watchService(ctx, watchCodec()),
     Lease: leaseService(ctx),
     Maintenance: maintenanceService(ctx),
     Cluster: clusterService(ctx),
   };
+}
+
+let watchCodecCache: Codec<WireMessage> | undefined;
+function watchCodec(): Codec<WireMessage> {
+  watchCodecCache ??= codecFor<WireMessage>(messageType('WatchResponse'));
+  return watchCodecCache;
+}
+
+/** Build the gRPC server for `ctx`'s store, serving `services` (default: {@link createServices}). */
+export function createGrpcServer(
+  ctx: ServiceContext,
+  services: Record<string, ServiceHandlers> = createServices(ctx),
+  metrics?: CallCounter,
+): grpc.Server {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': ctx.store.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+    'grpc.max_send_message_length': -1,
+    // goTransport first: it reaches into grpc-js's own call, which the other interceptors wrap.
+    interceptors: metrics === undefined ? [goTransport] : [goTransport, counting(metrics)],
+  });
   for (const m of allMethods()) {
     const request = codecFor<WireMessage>(m.requestType);
     const response: Codec<WireMessage> =
-      m.path === '/etcdserverpb.Watch/Watch' ? watchCodec : codecFor(m.responseType);
+      m.path === '/etcdserverpb.Watch/Watch' ? watchCodec() : codecFor(m.responseType);
     const handlers = services[m.service];
     const unary = handlers?.unary?.[m.method];
     const bidi = handlers?.bidi?.[m.method];
+    const serverStream = handlers?.serverStream?.[m.method];
     if (unary !== undefined && !m.requestStream && !m.responseStream) {
       server.register(m.path, unaryCall(ctx, unary), response.serialize, request.deserialize, 'unary');
     } else if (bidi !== undefined && m.requestStream && m.responseStream) {
       server.register(m.path, bidiCall(ctx, bidi), response.serialize, request.deserialize, 'bidi');
+    } else if (serverStream !== undefined && !m.requestStream && m.responseStream) {
+      const handler = serverStreamCall(ctx, serverStream);
+      server.register(m.path, handler, response.serialize, request.deserialize, 'serverStream');
     } else {
       registerUnimplemented(server, m.path, m.requestStream, m.responseStream, request, response);
     }

@@ -9,7 +9,7 @@ import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
 import type { WireMessage } from '../wire/message.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
-import { type RpcStatus, toStatus } from './status.js';
+import { type RpcStatus, STOPPED, toStatus } from './status.js';
 
 /** What a request carries besides its message: the caller's credentials, as etcd reads them. */
 export interface RequestMeta {
@@ -33,10 +33,18 @@ export type BidiHandler = (
   meta: RequestMeta,
 ) => void;
 
+/** A server-streaming RPC: the request, decoded; yields the response messages in order. */
+export type ServerStreamHandler = (
+  client: MemoryBackend,
+  request: WireMessage,
+  meta: RequestMeta,
+) => AsyncIterable<WireMessage>;
+
 /** A service's handlers by method name. */
 export interface ServiceHandlers {
   unary?: Record<string, UnaryHandler>;
   bidi?: Record<string, BidiHandler>;
+  serverStream?: Record<string, ServerStreamHandler>;
 }
 
 /** The credentials of a gRPC call. */
@@ -99,6 +107,64 @@ export function bidiCall(
     }
     handler(call, client, requestMeta(call));
   };
+}
+
+/** grpc-js's server-streaming handler for `handler`: each message written as the call can take it. */
+export function serverStreamCall(
+  ctx: ServiceContext,
+  handler: ServerStreamHandler,
+): grpc.handleServerStreamingCall<WireMessage | DecodeFailure, WireMessage> {
+  return (call) => {
+    const request = call.request;
+    if (request instanceof DecodeFailure) {
+      call.emit('error', asServiceError(request.unary));
+      return;
+    }
+    let finished = false;
+    const untrack = ctx.trackStream(() => {
+      if (finished) return;
+      finished = true;
+      call.emit('error', asServiceError(STOPPED));
+    });
+    const finish = (): void => {
+      finished = true;
+      untrack();
+    };
+    call.on('cancelled', finish);
+    call.on('close', finish);
+    void (async () => {
+      try {
+        for await (const message of handler(ctx.clientFor(call), request, requestMeta(call))) {
+          if (finished) return;
+          if (!call.write(message)) await drained(call);
+        }
+        if (!finished) {
+          finish();
+          call.end();
+        }
+      } catch (error) {
+        if (finished) return;
+        finish();
+        call.emit('error', asServiceError(toStatus(error)));
+      }
+    })();
+  };
+}
+
+/** Resolves when `call` can take more writes, or has ended. */
+export function drained(call: {
+  on(event: string, listener: () => void): unknown;
+  off(event: string, listener: () => void): unknown;
+}): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      call.off('close', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('close', done);
+  });
 }
 
 /** End a stream call with `status` (an error status; OK ends it with call.end()). */

@@ -67,7 +67,8 @@ function eventOut(e: WatchEvent): WireMessage {
 
 /**
  * A WatchResponse to the wire. Every response has a header: etcd fills a compaction cancel's with the
- * cluster, member and term but no revision, and Go's clientv3 (etcdctl 3.4) dereferences it.
+ * cluster, member and term but no revision (its gateway shows them), and Go's clientv3 (etcdctl 3.4)
+ * dereferences it.
  */
 export function watchResponseOut(h: HeaderEncoder, r: WatchResponse): WireMessage {
   const out: WireMessage = { header: h.full(r.header) };

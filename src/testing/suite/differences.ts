@@ -109,16 +109,6 @@ export const knownDifferences = {
     },
     applies: (ctx) => ctx.target === 'etcd' || ctx.target === 'server',
   },
-  unknownAlarmAction: {
-    where: 'etcd 3.4.23 (and main, by its code)',
-    what: 'An Alarm request with an action other than GET, ACTIVATE, DEACTIVATE crashes the server (nil response; etcd-server-reference §0 row 5). The simulator answers INVALID_ARGUMENT "etcd-kv-kit: unknown alarm action N …" and keeps serving.',
-    why: 'A crash is no behaviour to copy; the real server is never sent it (test/server/wire checks the simulator only).',
-    memory: {
-      notSelectable:
-        'A memory store never imitates a crash, and the typed API has no alarm actions beyond the three.',
-    },
-    applies: (ctx) => ctx.target === 'etcd',
-  },
   lengthOverflowCrash: {
     where: 'etcd 3.4.23',
     what: 'A request whose length prefix, added to its offset, overflows int64 (e.g. a key of length 2^63 − 1) crashes the server: gogo\'s generated Unmarshal slices out of range and panics. The simulator answers as etcd 3.5\'s generated code does, INTERNAL "grpc: error unmarshalling request: proto: negative length found during unmarshaling", and keeps serving.',
@@ -145,6 +135,34 @@ export const knownDifferences = {
         'Only the gRPC transport differs (grpc-js against grpc-go); the memory backend has no wire.',
     },
     applies: (ctx) => ctx.target === 'server',
+  },
+  unknownAlarmAction: {
+    where: 'etcd 3.4.23 (the raw server; measured)',
+    what: 'An Alarm request with an action outside GET/ACTIVATE/DEACTIVATE crashes the server (a nil-pointer panic, exit code 2; etcd-server-reference §0 row 5, and main by its code); the simulator answers INVALID_ARGUMENT and keeps serving.',
+    why: 'A crash is never worth imitating. Every backend refuses the action before sending (InvalidArgumentError), so no case sends it to a real server; the maintenance cases assert the refusal on every target.',
+    memory: {
+      notSelectable:
+        'A memory store (and the simulator server) never imitates a crash, whatever its etcdVersion.',
+    },
+    applies: (ctx) => realServerBefore(ctx, { '3.4': Number.POSITIVE_INFINITY }),
+  },
+  snapshotFormat: {
+    where: 'a real etcd (every version), beside the memory store and the simulator server',
+    what: "A real etcd's Maintenance.Snapshot data is its bolt file; the memory store and the simulator stream their own format (one JSON document padded to 512-byte pages), in etcd's stream shape (32 KiB chunks, remaining bytes, then the SHA-256). `etcdctl snapshot save` accepts both; `etcdctl snapshot status`/`restore` read only bolt; MemoryStore.restore and `serve --load` read only the simulator's, and refuse a bolt file with a clear error.",
+    why: "Writing or reading bolt files is out of the simulator's scope; the stream's shape, which is what clients check, is etcd's. The snapshot case asserts the shape on every target and the data's format per side.",
+    memory: {
+      notSelectable: "The data format is the store's own on every etcdVersion; only a real etcd writes bolt.",
+    },
+    applies: (ctx) => ctx.target === 'etcd',
+  },
+  dbSizeModel: {
+    where: 'a real etcd (every version), beside the memory store and the simulator server',
+    what: "A real etcd's Status dbSize/dbSizeInUse are bolt page counts (32 KiB fresh) and its quota check uses the size as of its last commit, so a full store overshoots by a varying number of writes. The memory store computes them from its contents (maintenance/db-size.ts: per stored revision, etcd's revision key plus protobuf KeyValue; total = in-use peak until defragment): 0 when fresh, and an exact quota check.",
+    why: "Bolt's page allocation is not reproducible; what callers rely on — writes grow it, compaction frees in-use space, defragment shrinks the total, a full quota raises NOSPACE — is the same everywhere. Cases assert those relations, never absolute sizes.",
+    memory: {
+      notSelectable: 'The size model is the same on every etcdVersion; only a real etcd has bolt pages.',
+    },
+    applies: (ctx) => ctx.target === 'etcd',
   },
 } satisfies Record<string, KnownDifference>;
 

@@ -48,7 +48,7 @@ it('an unknown alarm action', async () => {
   await refused(
     '/etcdserverpb.Maintenance/Alarm',
     enc('AlarmRequest', { action: 7 }),
-    'ERR 3 etcd-kv-kit: unknown alarm action 7 (0 GET, 1 ACTIVATE, 2 DEACTIVATE)',
+    'ERR 3 alarm action must be GET, ACTIVATE or DEACTIVATE, received number 7',
   );
 });
 
