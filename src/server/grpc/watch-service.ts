@@ -4,7 +4,6 @@
  * A half-closed stream keeps delivering events, as etcd's does, until the client cancels it.
  */
 
-import type * as grpc from '@grpc/grpc-js';
 import type { WatchResponse } from '../../interface/watch.js';
 import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
 import type { WireMessage } from '../wire/message.js';
@@ -13,7 +12,7 @@ import { WatchIdMap } from '../wire/watch-ids.js';
 import type { Codec } from './codec.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
-import { type BidiHandler, endWithStatus, type ServiceHandlers } from './handlers.js';
+import { type BidiHandler, drained, endWithStatus, type ServiceHandlers } from './handlers.js';
 import { STOPPED, toStatus } from './status.js';
 
 /** etcd sends responses over max-request-bytes plus gRPC's overhead allowance in fragments, if asked. */
@@ -107,17 +106,4 @@ function watchStream(ctx: ServiceContext, codec: Codec<WireMessage>): BidiHandle
       }
     })();
   };
-}
-
-/** Resolves when the call can take more writes, or has ended. */
-function drained(call: grpc.ServerDuplexStream<unknown, unknown>): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      call.off('drain', done);
-      call.off('close', done);
-      resolve();
-    };
-    call.on('drain', done);
-    call.on('close', done);
-  });
 }
