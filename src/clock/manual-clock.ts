@@ -36,6 +36,11 @@ export class ManualClock implements Clock {
     };
   }
 
+  /** Due time of the earliest timer not yet fired or cancelled; undefined when there is none. */
+  get nextTimerAt(): number | undefined {
+    return this.#nextDue(Number.POSITIVE_INFINITY)?.at;
+  }
+
   /** Number of timers not yet fired or cancelled. */
   get pendingTimers(): number {
     return this.#pending.filter((t) => !t.cancelled).length;

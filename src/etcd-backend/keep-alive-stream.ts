@@ -10,6 +10,7 @@ import { decodeHeader, type Wire } from './decode.js';
 import { isInvalidToken, mapGrpcError, type RawGrpcError } from './errors.js';
 import { toSafeNumber } from './numbers.js';
 import type { EndpointPool } from './pool.js';
+import { KEEPALIVE_RETRY_MS } from './retry.js';
 
 interface Waiter {
   resolve(r: LeaseKeepAliveResponse): void;
@@ -41,8 +42,8 @@ export class KeepAliveStream {
         return await this.#once(stream, id, deadline, signal);
       } catch (error) {
         // A renewal is idempotent: after a broken stream, renew again on a new one while time remains.
-        if (!(error instanceof UnavailableError) || Date.now() + 50 >= deadline) throw error;
-        await new Promise((r) => setTimeout(r, 50).unref());
+        if (!(error instanceof UnavailableError) || Date.now() + KEEPALIVE_RETRY_MS >= deadline) throw error;
+        await new Promise((r) => setTimeout(r, KEEPALIVE_RETRY_MS).unref());
       }
     }
   }

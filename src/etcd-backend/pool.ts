@@ -26,6 +26,7 @@ import { isInvalidToken, isTransportFailure, mapGrpcError, type RawGrpcError, wa
 import { createHost, type EtcdHost, type GrpcModule, grpc, type ServiceName } from './grpc.js';
 import { type LeaderAnswer, LeaderTracker } from './leader.js';
 import { DEFAULTS, type EtcdBackendOptions } from './options.js';
+import { backoff } from './retry.js';
 
 /** One etcd member the pool talks to. */
 export interface Endpoint {
@@ -382,10 +383,6 @@ function waitReady(channel: GrpcModule.Channel, deadline: number, done: (ok: boo
     if (error) done(false);
     else waitReady(channel, deadline, done);
   });
-}
-
-function backoff(attempt: number): number {
-  return Math.min(25 * 2 ** attempt, 500);
 }
 
 /** Sleep without keeping the process alive; rejects with AbortError if `signal` aborts. */

@@ -3,6 +3,19 @@
  * it implementing {@link KvBackend} with etcd v3's semantics. `new MemoryBackend()` makes a store of its own.
  */
 
+export type { ClientClock } from './faults/client-clock.js';
+export type { InjectableError } from './faults/injected-error.js';
+export type { InFlightPolicy } from './faults/link.js';
+export type { FaultOp, OpSelector } from './faults/ops.js';
+export type {
+  FailNextOptions,
+  FaultClientInfo,
+  Latency,
+  LoseRepliesOptions,
+  StoreFaults,
+} from './faults/store-faults.js';
+export type { FaultTarget } from './faults/target.js';
+export type { LinkTimingOptions } from './faults/timing.js';
 export { MemoryBackend } from './memory-backend.js';
-export type { MemoryBackendOptions, MemoryStoreOptions } from './options.js';
+export type { MemoryBackendOptions, MemoryClientOptions, MemoryStoreOptions } from './options.js';
 export { MEMORY_ETCD_VERSION, MemoryStore } from './store.js';

@@ -1,7 +1,8 @@
 /**
- * A client of the memory store. It owns what belongs to one connection — its watch streams — and
- * passes every request to the store it is connected to. `new MemoryBackend()` makes a store of its own
- * and closes it with the client; `store.connect()` gives one more client of a shared store.
+ * A client of the memory store. It owns what belongs to one connection — its watch streams, its clock
+ * view, and, once the store's faults are in use, its simulated link (faults/link.ts) — and passes every
+ * request to the store it is connected to. `new MemoryBackend()` makes a store of its own and closes it
+ * with the client; `store.connect()` gives one more client of a shared store.
  */
 
 import { watcherOnStream } from '../common/watcher.js';
@@ -33,6 +34,11 @@ import type {
   LeaseTimeToLiveResponse,
 } from '../interface/lease.js';
 import type { WatchCreateRequest, Watcher, WatchOptions, WatchStream } from '../interface/watch.js';
+import { ClientClock } from './faults/client-clock.js';
+import type { ClientLink } from './faults/link.js';
+import { isReadOnlyTxn } from './faults/ops.js';
+import type { StoreFaults } from './faults/store-faults.js';
+import { type LinkTiming, linkTiming } from './faults/timing.js';
 import type { MemoryBackendOptions } from './options.js';
 import { MemoryStore } from './store.js';
 import type { MemoryWatchStream } from './watch-stream.js';
@@ -64,9 +70,17 @@ function storeFor(options: MemoryBackendOptions): { store: MemoryStore; owned: b
 
 /** An in-memory etcd implementing {@link KvBackend}: MVCC, txns, leases and watches on an injectable clock. */
 export class MemoryBackend implements KvBackend {
+  /** This client's view of the store's clock: the same time, paused while the client is (a fault). */
   readonly clock: Clock;
   /** The store this client reads and writes; shared with its other clients. */
   readonly store: MemoryStore;
+  /** The name faults target this client by. */
+  readonly name: string;
+  /** The etcd backend's deadlines, applied when a fault makes a request wait. */
+  readonly timing: LinkTiming;
+  readonly #clock: ClientClock;
+  /** The simulated link, once the store's faults are in use; undefined means the direct path. */
+  #link: ClientLink | undefined;
   /** True when this client created its store, and closes it on close(). */
   readonly #ownsStore: boolean;
   /** Open streams, each with what undoes its abort listener. */
@@ -75,35 +89,65 @@ export class MemoryBackend implements KvBackend {
 
   constructor(options: MemoryBackendOptions = {}) {
     const { store, owned } = storeFor(options);
+    this.timing = linkTiming(options);
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+      throw new InvalidArgumentError(`name must be a non-empty string, received ${String(options.name)}`);
+    }
     this.store = store;
     this.#ownsStore = owned;
-    this.clock = store.clock;
-    store.attach(this);
+    this.#clock = new ClientClock(store.clock);
+    this.clock = this.#clock;
+    const defaultName = store.attach(this);
+    this.name = options.name ?? defaultName;
+    store.linkClient(this);
+  }
+
+  /** Give this client its simulated link to the store (called by the store when its faults are in use). */
+  attachFaults(faults: StoreFaults): void {
+    if (this.#link !== undefined || this.#closed) return;
+    const streams = this.#streams;
+    this.#link = faults.adopt({
+      name: this.name,
+      clock: this.#clock,
+      timing: this.timing,
+      streams: () => [...streams.keys()],
+    });
   }
 
   async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
     this.#enter(options);
-    return this.store.range(request);
+    const link = this.#link;
+    if (link === undefined) return this.store.range(request);
+    return link.call('range', false, request, options?.signal, () => this.store.range(request));
   }
 
   async put(request: PutRequest, options?: CallOptions): Promise<PutResponse> {
     this.#enter(options);
-    return this.store.put(request);
+    const link = this.#link;
+    if (link === undefined) return this.store.put(request);
+    return link.call('put', true, request, options?.signal, () => this.store.put(request));
   }
 
   async deleteRange(request: DeleteRangeRequest, options?: CallOptions): Promise<DeleteRangeResponse> {
     this.#enter(options);
-    return this.store.deleteRange(request);
+    const link = this.#link;
+    if (link === undefined) return this.store.deleteRange(request);
+    return link.call('deleteRange', true, request, options?.signal, () => this.store.deleteRange(request));
   }
 
   async txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse> {
     this.#enter(options);
-    return this.store.txn(request);
+    const link = this.#link;
+    if (link === undefined) return this.store.txn(request);
+    const write = !isReadOnlyTxn(request);
+    return link.call('txn', write, request, options?.signal, () => this.store.txn(request));
   }
 
   async compact(request: CompactionRequest, options?: CallOptions): Promise<CompactionResponse> {
     this.#enter(options);
-    return this.store.compact(request);
+    const link = this.#link;
+    if (link === undefined) return this.store.compact(request);
+    return link.call('compact', true, request, options?.signal, () => this.store.compact(request));
   }
 
   watchStream(options?: WatchOptions): WatchStream {
@@ -124,6 +168,7 @@ export class MemoryBackend implements KvBackend {
     const onAbort = (): void => stream.close();
     signal?.addEventListener('abort', onAbort, { once: true });
     this.#streams.set(stream, () => signal?.removeEventListener('abort', onAbort));
+    this.#link?.adopt(stream);
     return stream;
   }
 
@@ -133,12 +178,16 @@ export class MemoryBackend implements KvBackend {
 
   async leaseGrant(request: LeaseGrantRequest, options?: CallOptions): Promise<LeaseGrantResponse> {
     this.#enter(options);
-    return this.store.leaseGrant(request);
+    const link = this.#link;
+    if (link === undefined) return this.store.leaseGrant(request);
+    return link.call('leaseGrant', true, request, options?.signal, () => this.store.leaseGrant(request));
   }
 
   async leaseRevoke(request: LeaseRevokeRequest, options?: CallOptions): Promise<LeaseRevokeResponse> {
     this.#enter(options);
-    return this.store.leaseRevoke(request);
+    const link = this.#link;
+    if (link === undefined) return this.store.leaseRevoke(request);
+    return link.call('leaseRevoke', true, request, options?.signal, () => this.store.leaseRevoke(request));
   }
 
   async leaseKeepAlive(
@@ -146,7 +195,9 @@ export class MemoryBackend implements KvBackend {
     options?: CallOptions,
   ): Promise<LeaseKeepAliveResponse> {
     this.#enter(options);
-    return this.store.leaseKeepAlive(request);
+    const link = this.#link;
+    if (link === undefined) return this.store.leaseKeepAlive(request);
+    return link.keepAlive(options?.signal, () => this.store.leaseKeepAlive(request));
   }
 
   async leaseTimeToLive(
@@ -154,17 +205,24 @@ export class MemoryBackend implements KvBackend {
     options?: CallOptions,
   ): Promise<LeaseTimeToLiveResponse> {
     this.#enter(options);
-    return this.store.leaseTimeToLive(request);
+    const link = this.#link;
+    if (link === undefined) return this.store.leaseTimeToLive(request);
+    const apply = () => this.store.leaseTimeToLive(request);
+    return link.call('leaseTimeToLive', false, request, options?.signal, apply);
   }
 
   async leaseLeases(options?: CallOptions): Promise<LeaseLeasesResponse> {
     this.#enter(options);
-    return this.store.leaseLeases();
+    const link = this.#link;
+    if (link === undefined) return this.store.leaseLeases();
+    return link.call('leaseLeases', false, undefined, options?.signal, () => this.store.leaseLeases());
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
     this.#enter(options);
-    return this.store.status();
+    const link = this.#link;
+    if (link === undefined) return this.store.status();
+    return link.call('status', false, undefined, options?.signal, () => this.store.status());
   }
 
   /** Watch streams open on this client. */
@@ -178,7 +236,7 @@ export class MemoryBackend implements KvBackend {
     this.#closed = true;
     for (const stream of [...this.#streams.keys()]) stream.fail(new WatchCanceledError());
     this.#streams.clear();
-    this.store.detach(this);
+    this.store.detach(this, this.#link);
     if (this.#ownsStore) await this.store.close();
   }
 

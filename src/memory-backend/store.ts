@@ -51,12 +51,14 @@ import {
   execTxn,
   readRange,
 } from './apply.js';
+import type { ClientLink } from './faults/link.js';
+import { StoreFaults } from './faults/store-faults.js';
 import type { KeyRev } from './key-rev.js';
 import { storeString, toBytesOut } from './keys.js';
 import { type Lease, Lessor } from './lessor.js';
 import { MemoryBackend } from './memory-backend.js';
 import { MvccStore } from './mvcc-store.js';
-import type { MemoryStoreOptions } from './options.js';
+import type { MemoryClientOptions, MemoryStoreOptions } from './options.js';
 import { randomSeed } from './prng.js';
 import { checkDelete, checkPut, checkTxn, parseDelete, parsePut, parseRange, parseTxn } from './request.js';
 import { raftRequestSize } from './request-size.js';
@@ -124,6 +126,10 @@ export class MemoryStore implements AsyncDisposable {
   readonly #ctx: ApplyContext;
   #watchers = 0;
   #closed = false;
+  readonly #seed: bigint;
+  /** Clients connected so far, for default client names. */
+  #clientSeq = 0;
+  #faults: StoreFaults | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.clock = options.clock ?? realClock;
@@ -136,13 +142,44 @@ export class MemoryStore implements AsyncDisposable {
       600_000,
     );
     const seed = options.seed === undefined ? randomSeed() : BigInt(intOrBigint('seed', options.seed));
+    this.#seed = seed;
     this.#lessor = new Lessor(this.clock, minLeaseTtl, seed, (lease) => this.#deleteLeaseKeys(lease));
     this.#ctx = { store: this.#mvcc, lessor: this.#lessor, header: (revision) => this.header(revision) };
   }
 
-  /** A new client of this store. Closing it closes its watch streams and leaves the store open. */
-  connect(): MemoryBackend {
-    return new MemoryBackend({ store: this });
+  /**
+   * A new client of this store. Closing it closes its watch streams and leaves the store open. Its
+   * `name` is how faults target it (default "client-<n>").
+   */
+  connect(options: MemoryClientOptions = {}): MemoryBackend {
+    return new MemoryBackend({ ...options, store: this });
+  }
+
+  /**
+   * The faults of this store and its clients (partition, lost replies, injected errors, latency, watch
+   * and lease faults, paused clients, server restart and freeze): see {@link StoreFaults}. Made on first
+   * use; until then requests take the direct path.
+   */
+  get faults(): StoreFaults {
+    if (this.#faults === undefined) {
+      const store = this;
+      const lessor = this.#lessor;
+      this.#faults = new StoreFaults({
+        clock: this.clock,
+        seed: this.#seed,
+        get closed() {
+          return store.closed;
+        },
+        get revision() {
+          return store.revision;
+        },
+        expireLease: (id) => lessor.expire(id),
+        freezeLeases: (frozen) => lessor.setFrozen(frozen),
+        renewLeases: () => lessor.renewAll(),
+      });
+      for (const client of this.#clients) client.attachFaults(this.#faults);
+    }
+    return this.#faults;
   }
 
   /** The current revision. */
@@ -356,15 +393,22 @@ export class MemoryStore implements AsyncDisposable {
     await this.close();
   }
 
-  /** Register a client (called by its constructor). */
-  attach(client: MemoryBackend): void {
+  /** Register a client (called by its constructor); returns its default name. */
+  attach(client: MemoryBackend): string {
     if (this.#closed) throw new ClosedError('memory store is closed');
     this.#clients.add(client);
+    return `client-${++this.#clientSeq}`;
   }
 
-  /** Forget a closed client. */
-  detach(client: MemoryBackend): void {
+  /** Give a new client its fault link, if this store's faults are in use (called by its constructor). */
+  linkClient(client: MemoryBackend): void {
+    if (this.#faults !== undefined) client.attachFaults(this.#faults);
+  }
+
+  /** Forget a closed client (and its fault link). */
+  detach(client: MemoryBackend, link: ClientLink | undefined): void {
     this.#clients.delete(client);
+    if (link !== undefined) this.#faults?.forget(link);
   }
 
   /** Common entry: the closed check, then expiry of leases past their deadline. */

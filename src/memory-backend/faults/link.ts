@@ -1,0 +1,592 @@
+/**
+ * The simulated link between one client and the store, where a client's faults live. Without a fault
+ * it hands each request straight to the store. With one, a request takes the path a request of the etcd
+ * backend takes, on the client's clock and with the etcd backend's timing and error classes:
+ *
+ * - link down (partition, server down): the request waits for the link, then fails with
+ *   UnavailableError after dialTimeoutMs (or at its deadline); it was not sent.
+ * - sent: it flies (latency), is applied by the server (queued while the server is frozen), and the
+ *   reply flies back. If the connection drops first, a write fails at once with UnknownOutcomeError
+ *   (applied or not, as the fault chose) and a read is resent after the etcd backend's backoff. If the
+ *   deadline passes first, a write fails with UnknownOutcomeError and a read with DeadlineExceededError.
+ * - injected etcd errors are mapped by the etcd backend's mapping; reads retry UNAVAILABLE answers.
+ * - a lost reply: the write applied, the caller gets UnknownOutcomeError.
+ * - a paused client (SIGSTOP) sends nothing and hears nothing until it resumes; its timers wait too.
+ *
+ * Lease renewals follow the etcd backend's keepalive stream: a broken stream is retried every 50 ms
+ * until the deadline (UnavailableError), an unanswered renewal ends in DeadlineExceededError.
+ * Watch streams stall while the link is down or the client paused, and resume after: a dropped
+ * connection re-creates each watcher from the revision after its last delivered event.
+ */
+
+import type { RawGrpcError } from '../../etcd-backend/errors.js';
+import { backoff, KEEPALIVE_RETRY_MS } from '../../etcd-backend/retry.js';
+import type { Clock, ClockTimer } from '../../interface/clock.js';
+import {
+  AbortError,
+  ClosedError,
+  DeadlineExceededError,
+  UnavailableError,
+  UnknownOutcomeError,
+} from '../../interface/errors.js';
+import type { MemoryWatchStream } from '../watch-stream.js';
+import type { ClientClock } from './client-clock.js';
+import { Flight, type FlightHost, type FlightOutcome } from './flight.js';
+import { injectedError, isRetriedRead } from './injected-error.js';
+import { Notifier } from './notifier.js';
+import { type FaultOp, hasPrefix, type OpSelector, opMatches, writtenKeys } from './ops.js';
+import type { ServerState } from './server-state.js';
+import type { LinkTiming } from './timing.js';
+
+/** What happens to a request in flight when its connection drops: applied, lost, or a seeded choice. */
+export type InFlightPolicy = 'applied' | 'lost' | 'random';
+
+/** What a link needs from the controller of its store's faults. */
+export interface LinkEnv {
+  /** The store's clock: the network and the server run on it. */
+  readonly storeClock: Clock;
+  readonly server: ServerState;
+  /** Decide by `policy` (seeded for 'random'). */
+  choose(policy: InFlightPolicy): boolean;
+  /** A seeded number in [0, 1). */
+  random(): number;
+  /** Record a line of the simulation's trace, when tracing. */
+  readonly trace: ((line: string) => void) | undefined;
+}
+
+/** What a link needs from its client. */
+export interface LinkClient {
+  readonly name: string;
+  readonly clock: ClientClock;
+  readonly timing: LinkTiming;
+  /** The client's open watch streams. */
+  streams(): Iterable<MemoryWatchStream>;
+}
+
+/** The next `remaining` requests matching `selector` get etcd's answer `raw`. */
+interface ErrorRule {
+  readonly selector: OpSelector;
+  readonly raw: RawGrpcError & { code: number; details: string };
+  remaining: number;
+  /** For a write answered "unknown outcome": applied or not. */
+  readonly applied: InFlightPolicy;
+}
+
+/** The next `remaining` writes (on `prefix`, if set) apply and lose their reply. */
+interface LostReplyRule {
+  remaining: number;
+  readonly prefix: Uint8Array | undefined;
+}
+
+/** The outcome of waiting for a flight. */
+type Wait<T> = FlightOutcome<T> | { kind: 'deadline' };
+
+/** One client's link; see the module comment. */
+export class ClientLink implements FlightHost {
+  readonly #client: LinkClient;
+  readonly #env: LinkEnv;
+  readonly #changes = new Notifier();
+  readonly #flights = new Set<Flight<unknown>>();
+  /** Rejecters of calls waiting on this link, for close(). */
+  readonly #waiting = new Set<(error: unknown) => void>();
+  /** Streams opened while the link was down: they fail unless it comes up within the dial timeout. */
+  readonly #dialing = new Map<MemoryWatchStream, ClockTimer>();
+  #partitioned = false;
+  #dropPolicy: InFlightPolicy = 'random';
+  #paused = false;
+  #holdKeepAlives = false;
+  #errors: ErrorRule[] = [];
+  #lostReplies: LostReplyRule[] = [];
+  #latency: { minMs: number; maxMs: number } | undefined;
+  #heldReplies: (() => void)[] = [];
+  #heldKeepAlives: (() => void)[] = [];
+  #lastArrival = Number.NEGATIVE_INFINITY;
+  #quiet = true;
+  #closed = false;
+
+  constructor(client: LinkClient, env: LinkEnv) {
+    this.#client = client;
+    this.#env = env;
+    this.refresh();
+  }
+
+  /** The client's name, as faults target it. */
+  get name(): string {
+    return this.#client.name;
+  }
+
+  /** The store's clock (FlightHost). */
+  get clock(): Clock {
+    return this.#env.storeClock;
+  }
+
+  /** True while requests can reach the store: not partitioned, server not down. */
+  get up(): boolean {
+    return !this.#partitioned && !this.#env.server.down;
+  }
+
+  /** True while partitioned from the store. */
+  get partitioned(): boolean {
+    return this.#partitioned;
+  }
+
+  /** True while the client's process is paused. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** True while keepalive answers to this client are held back. */
+  get holdingKeepAlives(): boolean {
+    return this.#holdKeepAlives;
+  }
+
+  /** Requests sent and not yet answered. */
+  get inFlight(): number {
+    return this.#flights.size;
+  }
+
+  /** True once the client closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  // --- requests ---
+
+  /**
+   * One unary request. `write` as the etcd backend classifies it; `apply` runs it on the store. Without
+   * faults this is `apply()` itself.
+   */
+  call<T>(
+    op: FaultOp,
+    write: boolean,
+    request: unknown,
+    signal: AbortSignal | undefined,
+    apply: () => T,
+  ): T | Promise<T> {
+    if (this.#quiet) return apply();
+    return this.#unary(op, write, request, signal, apply);
+  }
+
+  /** One lease renewal, as the etcd backend's keepalive stream sends it. */
+  keepAlive<T>(signal: AbortSignal | undefined, apply: () => T): T | Promise<T> {
+    if (this.#quiet) return apply();
+    return this.#renew(signal, apply);
+  }
+
+  async #unary<T>(
+    op: FaultOp,
+    write: boolean,
+    request: unknown,
+    signal: AbortSignal | undefined,
+    apply: () => T,
+  ): Promise<T> {
+    await this.#whileStopped(signal);
+    const deadline = this.#client.clock.now() + this.#client.timing.requestTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      await this.#whileStopped(signal);
+      if (!this.up) await this.#dial(op, deadline, signal);
+      const rule = this.#takeError(op, write);
+      if (rule !== undefined) {
+        const error = injectedError(rule.raw, write);
+        if (!write && isRetriedRead(rule.raw) && this.#fits(backoff(attempt), deadline)) {
+          this.#trace(op, `${rule.raw.details}, retried`);
+          await this.#sleep(backoff(attempt), signal);
+          continue;
+        }
+        if (error instanceof UnknownOutcomeError && this.#env.choose(rule.applied)) applyQuietly(apply);
+        this.#trace(op, error.name);
+        throw error;
+      }
+      const lost = write && this.#takeLostReply(op, request);
+      const outcome = await this.#send(apply, false, deadline, signal);
+      if (outcome.kind === 'reply') {
+        if (lost) {
+          this.#trace(op, 'reply lost');
+          throw new UnknownOutcomeError('the reply to the write was lost; it was applied (simulated fault)');
+        }
+        this.#trace(op, outcome.ok ? 'ok' : (outcome.error as Error).name);
+        if (outcome.ok) return outcome.value;
+        throw outcome.error;
+      }
+      if (outcome.kind === 'deadline') {
+        this.#trace(op, 'deadline');
+        if (write)
+          throw new UnknownOutcomeError('write deadline exceeded before a reply; it may have been applied');
+        throw new DeadlineExceededError('deadline exceeded: no reply before the request deadline');
+      }
+      // The connection dropped under the request.
+      if (write) {
+        this.#trace(op, 'cut, unknown outcome');
+        throw new UnknownOutcomeError(
+          'connection failed after the write was sent; it may have been applied: Connection dropped',
+        );
+      }
+      this.#trace(op, 'cut, retried');
+      if (!this.#fits(backoff(attempt), deadline)) {
+        throw new UnavailableError('etcd unavailable: Connection dropped');
+      }
+      await this.#sleep(backoff(attempt), signal);
+    }
+  }
+
+  async #renew<T>(signal: AbortSignal | undefined, apply: () => T): Promise<T> {
+    const op: FaultOp = 'leaseKeepAlive';
+    await this.#whileStopped(signal);
+    const deadline = this.#client.clock.now() + this.#client.timing.requestTimeoutMs;
+    for (;;) {
+      await this.#whileStopped(signal);
+      if (!this.up) await this.#dial(op, deadline, signal);
+      const rule = this.#takeError(op, false);
+      const outcome = rule === undefined ? await this.#send(apply, true, deadline, signal) : undefined;
+      if (outcome?.kind === 'reply') {
+        this.#trace(op, outcome.ok ? 'ok' : (outcome.error as Error).name);
+        if (outcome.ok) return outcome.value;
+        throw outcome.error;
+      }
+      if (outcome?.kind === 'deadline') {
+        this.#trace(op, 'deadline');
+        throw new DeadlineExceededError('lease keepalive: no reply before the deadline');
+      }
+      // The stream broke (an error answer ends it, as a dropped connection does): renew on a new one.
+      const why = rule === undefined ? 'keepalive stream broke: Connection dropped' : rule.raw.details;
+      this.#trace(op, `${why}, retried`);
+      if (!this.#fits(KEEPALIVE_RETRY_MS, deadline)) throw new UnavailableError(`etcd unavailable: ${why}`);
+      await this.#sleep(KEEPALIVE_RETRY_MS, signal);
+    }
+  }
+
+  /** Send `apply` as a flight and wait for its outcome, the deadline or the caller's abort. */
+  #send<T>(
+    apply: () => T,
+    keepAlive: boolean,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Wait<T>> | Wait<T> {
+    const [outMs, inMs] = this.#delays();
+    const flight = new Flight<T>(this, apply, outMs, inMs, keepAlive);
+    if (flight.outcome !== undefined) return flight.outcome;
+    this.#flights.add(flight as Flight<unknown>);
+    return new Promise<Wait<T>>((resolve, reject) => {
+      const clock = this.#client.clock;
+      const finish = (): void => {
+        timer.cancel();
+        signal?.removeEventListener('abort', onAbort);
+        this.#waiting.delete(fail);
+      };
+      const fail = (error: unknown): void => {
+        finish();
+        reject(error);
+      };
+      const onAbort = (): void => fail(new AbortError());
+      const timer = clock.setTimeout(() => {
+        finish();
+        resolve({ kind: 'deadline' });
+      }, deadline - clock.now());
+      this.#waiting.add(fail);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) onAbort();
+      flight.listen((outcome) => {
+        this.#flights.delete(flight as Flight<unknown>);
+        finish();
+        resolve(outcome);
+      });
+    });
+  }
+
+  /** Wait for the link to come up, at most the dial timeout (and not past `deadline`). */
+  async #dial(op: FaultOp, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+    const clock = this.#client.clock;
+    const until = Math.min(deadline, clock.now() + this.#client.timing.dialTimeoutMs);
+    while (!this.up) {
+      this.#checkOpen();
+      const changed = await this.#waitChange(until - clock.now(), signal);
+      this.#checkOpen();
+      if (!changed && !this.up) {
+        this.#trace(op, 'unreachable');
+        throw new UnavailableError(
+          `no etcd endpoint reachable within ${this.#client.timing.dialTimeoutMs} ms (${this.#downReason()})`,
+        );
+      }
+    }
+  }
+
+  /** A paused client sends nothing: wait until it runs again. */
+  async #whileStopped(signal: AbortSignal | undefined): Promise<void> {
+    while (this.#paused) {
+      this.#checkOpen();
+      await this.#waitChange(undefined, signal);
+    }
+    this.#checkOpen();
+  }
+
+  #waitChange(ms: number | undefined, signal: AbortSignal | undefined): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      const fail = (error: unknown): void => {
+        this.#waiting.delete(fail);
+        reject(error);
+      };
+      this.#waiting.add(fail);
+      this.#changes.wait(this.#client.clock, ms, signal).then((changed) => {
+        this.#waiting.delete(fail);
+        resolve(changed);
+      }, fail);
+    });
+  }
+
+  #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const fail = (error: unknown): void => {
+        timer.cancel();
+        signal?.removeEventListener('abort', onAbort);
+        this.#waiting.delete(fail);
+        reject(error);
+      };
+      const onAbort = (): void => fail(new AbortError());
+      const timer = this.#client.clock.setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        this.#waiting.delete(fail);
+        resolve();
+      }, ms);
+      this.#waiting.add(fail);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) onAbort();
+    });
+  }
+
+  #fits(ms: number, deadline: number): boolean {
+    return this.#client.clock.now() + ms < deadline;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ClosedError();
+  }
+
+  #downReason(): string {
+    if (this.#env.server.down) return 'the memory store is down (simulated restart)';
+    return `client "${this.name}" is partitioned from the memory store`;
+  }
+
+  /** Outbound and inbound delay of the next request; requests reach the server in the order sent. */
+  #delays(): [number, number] {
+    const latency = this.#latency;
+    const now = this.#env.storeClock.now();
+    let total = 0;
+    if (latency !== undefined) {
+      total = latency.minMs + Math.floor(this.#env.random() * (latency.maxMs - latency.minMs + 1));
+    }
+    const half = Math.floor(total / 2);
+    const arrival = Math.max(now + half, this.#lastArrival);
+    this.#lastArrival = arrival;
+    return [arrival - now, total - half];
+  }
+
+  #takeError(op: FaultOp, write: boolean): ErrorRule | undefined {
+    if (this.#errors.length === 0) return undefined;
+    const rule = this.#errors.find((r) => opMatches(r.selector, op, write));
+    if (rule === undefined) return undefined;
+    if (--rule.remaining <= 0) this.#errors = this.#errors.filter((r) => r !== rule);
+    this.refresh();
+    return rule;
+  }
+
+  #takeLostReply(op: FaultOp, request: unknown): boolean {
+    if (this.#lostReplies.length === 0) return false;
+    const keys = writtenKeys(op, request);
+    const rule = this.#lostReplies.find(
+      (r) => r.prefix === undefined || keys.some((k) => hasPrefix(k, r.prefix!)),
+    );
+    if (rule === undefined) return false;
+    if (--rule.remaining <= 0) this.#lostReplies = this.#lostReplies.filter((r) => r !== rule);
+    this.refresh();
+    return true;
+  }
+
+  #trace(op: string, what: string): void {
+    this.#env.trace?.(`${this.#env.storeClock.now()} ${this.name} ${op}: ${what}`);
+  }
+
+  // --- FlightHost ---
+
+  /** A flight reached the server. */
+  arrive(flight: Flight<unknown>): void {
+    this.#env.server.arrive(flight);
+  }
+
+  /** Hand an outcome to the client, unless its process is stopped or its keepalive answers are held. */
+  deliver(flight: Flight<unknown>, hand: () => void): void {
+    if (flight.keepAlive && this.#holdKeepAlives) this.#heldKeepAlives.push(hand);
+    else if (this.#paused) this.#heldReplies.push(hand);
+    else hand();
+  }
+
+  // --- watch streams ---
+
+  /** A watch stream the client opened: it stalls while the link is down or the client paused. */
+  adopt(stream: MemoryWatchStream): void {
+    if (this.#quiet) return;
+    if (!this.up) {
+      stream.suspend(true);
+      // etcd's backend fails a watch stream that never connected once the dial timeout passes.
+      const timer = this.#client.clock.setTimeout(() => {
+        this.#dialing.delete(stream);
+        if (!this.up) {
+          stream.fail(
+            new UnavailableError(
+              `no etcd endpoint reachable within ${this.#client.timing.dialTimeoutMs} ms (${this.#downReason()})`,
+            ),
+          );
+        }
+      }, this.#client.timing.dialTimeoutMs);
+      this.#dialing.set(stream, timer);
+    } else if (this.#paused) {
+      stream.suspend(false);
+    }
+  }
+
+  /** Drop and re-establish every watch stream (each watcher resumes after its last delivered event). */
+  resetWatches(): void {
+    for (const stream of this.#client.streams()) {
+      stream.suspend(true);
+      if (this.up && !this.#paused) stream.resume();
+    }
+    this.#trace('watch', 'streams reset');
+  }
+
+  /** Cancel every watcher as etcd cancels one that fell behind compaction, at `revision`. */
+  cancelWatchesCompacted(revision: number): void {
+    for (const stream of this.#client.streams()) stream.cancelCompacted(revision);
+    this.#trace('watch', `watchers canceled as compacted at ${revision}`);
+  }
+
+  // --- fault state ---
+
+  /** Partition the client from the store (or heal it); requests in flight at the cut follow `policy`. */
+  setPartitioned(on: boolean, policy: InFlightPolicy = 'random'): void {
+    const wasUp = this.up;
+    this.#partitioned = on;
+    this.#dropPolicy = policy;
+    this.#trace('link', on ? 'partitioned' : 'healed');
+    this.linkChanged(wasUp, policy);
+  }
+
+  /**
+   * The link went down or up (partition, server restart): a drop cuts every request in flight and
+   * stalls the watch streams; coming up resumes them.
+   */
+  linkChanged(wasUp: boolean, policy: InFlightPolicy = this.#dropPolicy): void {
+    const up = this.up;
+    if (wasUp && !up) {
+      for (const flight of [...this.#flights]) flight.cut(this.#env.choose(policy));
+      for (const stream of this.#client.streams()) stream.suspend(true);
+    } else if (!wasUp && up) {
+      for (const timer of this.#dialing.values()) timer.cancel();
+      this.#dialing.clear();
+      if (!this.#paused) for (const stream of this.#client.streams()) stream.resume();
+    }
+    this.refresh();
+    this.#changes.notify();
+  }
+
+  /** Stop the client's process (SIGSTOP): its timers, requests, replies and watch deliveries wait. */
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#client.clock.pause();
+    for (const stream of this.#client.streams()) stream.suspend(false);
+    this.#trace('process', 'paused');
+    this.refresh();
+  }
+
+  /** Continue the client's process: overdue timers fire first, then held replies arrive. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#trace('process', 'resumed');
+    this.#client.clock.resume();
+    const held = this.#heldReplies;
+    this.#heldReplies = [];
+    for (const hand of held) hand();
+    if (this.up) for (const stream of this.#client.streams()) stream.resume();
+    this.refresh();
+    this.#changes.notify();
+  }
+
+  /** Hold back (or release) the answers to this client's lease renewals; the store still renews. */
+  holdKeepAlives(on: boolean): void {
+    this.#holdKeepAlives = on;
+    if (!on) {
+      const held = this.#heldKeepAlives;
+      this.#heldKeepAlives = [];
+      for (const hand of held) {
+        if (this.#paused) this.#heldReplies.push(hand);
+        else hand();
+      }
+    }
+    this.refresh();
+  }
+
+  /** The next `count` requests matching `selector` get etcd's answer `raw`. */
+  failNext(
+    selector: OpSelector,
+    raw: RawGrpcError & { code: number; details: string },
+    count: number,
+    applied: InFlightPolicy,
+  ): void {
+    this.#errors.push({ selector, raw, remaining: count, applied });
+    this.refresh();
+  }
+
+  /** The next `count` writes (on `prefix`, if given) apply and lose their reply. */
+  loseReplies(count: number, prefix: Uint8Array | undefined): void {
+    this.#lostReplies.push({ remaining: count, prefix });
+    this.refresh();
+  }
+
+  /** A delay per request, uniform in [minMs, maxMs] (seeded); undefined for none. */
+  setLatency(latency: { minMs: number; maxMs: number } | undefined): void {
+    this.#latency = latency !== undefined && latency.maxMs > 0 ? latency : undefined;
+    this.refresh();
+  }
+
+  /** Remove injected errors, lost replies and latency, and release held keepalive answers. */
+  clearRules(): void {
+    this.#errors = [];
+    this.#lostReplies = [];
+    this.#latency = undefined;
+    this.holdKeepAlives(false);
+  }
+
+  /** Recompute whether any fault can touch a request (the fast path is taken when none can). */
+  refresh(): void {
+    const server = this.#env.server;
+    this.#quiet =
+      !this.#partitioned &&
+      !this.#paused &&
+      !this.#holdKeepAlives &&
+      !server.down &&
+      !server.frozen &&
+      this.#errors.length === 0 &&
+      this.#lostReplies.length === 0 &&
+      this.#latency === undefined;
+  }
+
+  /** The client closed: calls waiting on the link fail with ClosedError. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const timer of this.#dialing.values()) timer.cancel();
+    this.#dialing.clear();
+    for (const fail of [...this.#waiting]) fail(new ClosedError());
+    this.#waiting.clear();
+    this.#changes.notify();
+  }
+}
+
+/** Apply a write whose caller will only hear "unknown outcome"; its answer is dropped. */
+function applyQuietly(apply: () => unknown): void {
+  try {
+    apply();
+  } catch {
+    // Unknown to the caller either way.
+  }
+}
