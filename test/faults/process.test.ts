@@ -88,7 +88,7 @@ describe('server restart', () => {
 });
 
 describe('server freeze (SIGSTOP of etcd)', () => {
-  it('requests wait unanswered; writes are still applied on thaw; leases past their TTL expire at thaw', async () => {
+  it('requests wait unanswered; a timed-out write may still apply on thaw; leases past their TTL expire at thaw', async () => {
     const { clock, store } = faultStore();
     const a = store.connect({ name: 'a', requestTimeoutMs: 1_000 });
     const lease = await a.leaseGrant({ ttl: 2 });
@@ -104,10 +104,26 @@ describe('server freeze (SIGSTOP of etcd)', () => {
     await pass(clock, 1_000);
     expect(store.revision).toBe(2); // nothing applied, nothing expired
     const late = a.leaseKeepAlive({ id: lease.id });
-    store.faults.thaw();
+    store.faults.thaw({ abandoned: 'applied' });
     expect((await settle(clock, late)).ok && (await late).ttl).toBe(0); // expired before it was renewed
     expect((await a.range({ key: 'x' })).count).toBe(1);
     expect((await a.range({ key: 'leased' })).count).toBe(0);
+  });
+
+  it('thaw({ abandoned }): a request whose caller gave up is applied or dropped as told', async () => {
+    for (const abandoned of ['applied', 'lost'] as const) {
+      const { clock, store } = faultStore();
+      const a = store.connect({ name: 'a', requestTimeoutMs: 1_000 });
+      store.faults.freeze();
+      const gaveUp = await settle(clock, a.put({ key: 'x', value: '1' }));
+      expect(!gaveUp.ok && gaveUp.error).toBeInstanceOf(UnknownOutcomeError);
+      const waiting = a.put({ key: 'y', value: '1' });
+      await pass(clock, 500);
+      store.faults.thaw({ abandoned });
+      expect((await settle(clock, waiting)).ok).toBe(true); // still awaited: always applied
+      expect((await a.range({ key: 'x' })).count).toBe(abandoned === 'applied' ? 1 : 0);
+      expect(store.faults.clients()[0]!.inFlight).toBe(0);
+    }
   });
 
   it('a session on a frozen server ends "unreachable" at its TTL', async () => {

@@ -35,6 +35,7 @@ export class Flight<T> {
   readonly keepAlive: boolean;
   #state: State = 'outbound';
   #applied = false;
+  #abandoned = false;
   #timer: ClockTimer | undefined;
   #outcome: FlightOutcome<T> | undefined;
   #listener: ((outcome: FlightOutcome<T>) => void) | undefined;
@@ -51,6 +52,16 @@ export class Flight<T> {
   /** True once the store applied the request. */
   get applied(): boolean {
     return this.#applied;
+  }
+
+  /** True once its caller stopped waiting (deadline, abort): the request may still be applied. */
+  get abandoned(): boolean {
+    return this.#abandoned;
+  }
+
+  /** Its caller stopped waiting; the request goes on (a cancel may or may not reach the server in time). */
+  abandon(): void {
+    this.#abandoned = true;
   }
 
   /** True until an outcome was handed out. */
@@ -82,6 +93,11 @@ export class Flight<T> {
     }
     if (this.#inboundMs <= 0) this.#end(outcome);
     else this.#timer = this.#host.clock.setTimeout(() => this.#end(outcome), this.#inboundMs);
+  }
+
+  /** The server dropped the request unapplied (its caller had cancelled it); nobody listens any more. */
+  drop(): void {
+    if (this.#state === 'server') this.#end({ kind: 'cut' });
   }
 
   /** Wait at the server (frozen). */

@@ -277,9 +277,13 @@ export class ClientLink implements FlightHost {
         finish();
         reject(error);
       };
-      const onAbort = (): void => fail(new AbortError());
+      const onAbort = (): void => {
+        flight.abandon();
+        fail(new AbortError());
+      };
       const timer = clock.setTimeout(() => {
         finish();
+        flight.abandon();
         resolve({ kind: 'deadline' });
       }, deadline - clock.now());
       this.#waiting.add(fail);

@@ -23,10 +23,17 @@ export class ServerState {
     }
   }
 
-  /** Apply the requests that waited while frozen, in arrival order (cut ones are skipped by the flight). */
-  drain(): void {
+  /**
+   * Apply the requests that waited while frozen, in arrival order (cut ones are skipped by the flight).
+   * One whose caller gave up meanwhile is applied only if `keepAbandoned` says so: on etcd, whether the
+   * cancel that followed it stops it is a race.
+   */
+  drain(keepAbandoned: () => boolean): void {
     const queue = this.#queue;
     this.#queue = [];
-    for (const flight of queue) flight.process();
+    for (const flight of queue) {
+      if (flight.abandoned && !keepAbandoned()) flight.drop();
+      else flight.process();
+    }
   }
 }

@@ -274,7 +274,7 @@ export class StoreFaults {
       this.#server.frozen = false;
       this.#store.freezeLeases(true);
     }, policy);
-    this.#server.drain(); // what waited at a frozen server died with it (its flights were cut)
+    this.#server.drain(() => false); // what waited at a frozen server died with it (its flights were cut)
     const start = (): void => {
       if (this.#store.closed) return;
       this.#log('server started');
@@ -290,8 +290,9 @@ export class StoreFaults {
 
   /**
    * Stop the server's process (SIGSTOP of etcd): connections stay open, requests wait unanswered
-   * (writes end in UnknownOutcomeError at their deadline, reads in DeadlineExceededError, and are still
-   * applied on thaw), and no lease expires until {@link thaw} — which expires every lease past its TTL.
+   * (writes end in UnknownOutcomeError at their deadline, reads in DeadlineExceededError; on thaw a
+   * request whose caller gave up is applied or not, a seeded choice — on etcd it races with the cancel),
+   * and no lease expires until {@link thaw}, which expires every lease past its TTL.
    */
   freeze(): void {
     this.#checkOpen();
@@ -303,16 +304,20 @@ export class StoreFaults {
     }, 'random');
   }
 
-  /** Continue a frozen server: expire what is due, then apply the requests that waited, in order. */
-  thaw(): void {
+  /**
+   * Continue a frozen server: expire what is due, then apply the requests that waited, in order; those
+   * whose caller gave up meanwhile are applied per `abandoned` (default a seeded choice).
+   */
+  thaw(options: { abandoned?: InFlightPolicy } = {}): void {
     this.#checkOpen();
+    const policy = policyArg(options?.abandoned);
     if (!this.#server.frozen) return;
     this.#log('thaw server');
     this.#setServer(() => {
       this.#server.frozen = false;
     }, 'random');
     this.#store.freezeLeases(false);
-    this.#server.drain();
+    this.#server.drain(() => this.#env.choose(policy));
   }
 
   /** Remove every fault of the targets: heal, resume, release keepalives, drop errors, lost replies, latency. */
