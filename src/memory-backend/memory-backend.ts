@@ -36,7 +36,6 @@ import type {
 import type { WatchCreateRequest, Watcher, WatchOptions, WatchStream } from '../interface/watch.js';
 import { ClientClock } from './faults/client-clock.js';
 import type { ClientLink } from './faults/link.js';
-import { isReadOnlyTxn } from './faults/ops.js';
 import type { StoreFaults } from './faults/store-faults.js';
 import { type LinkTiming, linkTiming } from './faults/timing.js';
 import type { MemoryBackendOptions } from './options.js';
@@ -117,37 +116,36 @@ export class MemoryBackend implements KvBackend {
   async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
     this.#enter(options);
     const link = this.#link;
-    if (link === undefined) return this.store.range(request);
-    return link.call('range', false, request, options?.signal, () => this.store.range(request));
+    if (link === undefined || link.quiet) return this.store.range(request);
+    return link.call('range', request, options?.signal, () => this.store.range(request));
   }
 
   async put(request: PutRequest, options?: CallOptions): Promise<PutResponse> {
     this.#enter(options);
     const link = this.#link;
-    if (link === undefined) return this.store.put(request);
-    return link.call('put', true, request, options?.signal, () => this.store.put(request));
+    if (link === undefined || link.quiet) return this.store.put(request);
+    return link.call('put', request, options?.signal, () => this.store.put(request));
   }
 
   async deleteRange(request: DeleteRangeRequest, options?: CallOptions): Promise<DeleteRangeResponse> {
     this.#enter(options);
     const link = this.#link;
-    if (link === undefined) return this.store.deleteRange(request);
-    return link.call('deleteRange', true, request, options?.signal, () => this.store.deleteRange(request));
+    if (link === undefined || link.quiet) return this.store.deleteRange(request);
+    return link.call('deleteRange', request, options?.signal, () => this.store.deleteRange(request));
   }
 
   async txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse> {
     this.#enter(options);
     const link = this.#link;
-    if (link === undefined) return this.store.txn(request);
-    const write = !isReadOnlyTxn(request);
-    return link.call('txn', write, request, options?.signal, () => this.store.txn(request));
+    if (link === undefined || link.quiet) return this.store.txn(request);
+    return link.call('txn', request, options?.signal, () => this.store.txn(request));
   }
 
   async compact(request: CompactionRequest, options?: CallOptions): Promise<CompactionResponse> {
     this.#enter(options);
     const link = this.#link;
-    if (link === undefined) return this.store.compact(request);
-    return link.call('compact', true, request, options?.signal, () => this.store.compact(request));
+    if (link === undefined || link.quiet) return this.store.compact(request);
+    return link.call('compact', request, options?.signal, () => this.store.compact(request));
   }
 
   watchStream(options?: WatchOptions): WatchStream {
@@ -179,15 +177,15 @@ export class MemoryBackend implements KvBackend {
   async leaseGrant(request: LeaseGrantRequest, options?: CallOptions): Promise<LeaseGrantResponse> {
     this.#enter(options);
     const link = this.#link;
-    if (link === undefined) return this.store.leaseGrant(request);
-    return link.call('leaseGrant', true, request, options?.signal, () => this.store.leaseGrant(request));
+    if (link === undefined || link.quiet) return this.store.leaseGrant(request);
+    return link.call('leaseGrant', request, options?.signal, () => this.store.leaseGrant(request));
   }
 
   async leaseRevoke(request: LeaseRevokeRequest, options?: CallOptions): Promise<LeaseRevokeResponse> {
     this.#enter(options);
     const link = this.#link;
-    if (link === undefined) return this.store.leaseRevoke(request);
-    return link.call('leaseRevoke', true, request, options?.signal, () => this.store.leaseRevoke(request));
+    if (link === undefined || link.quiet) return this.store.leaseRevoke(request);
+    return link.call('leaseRevoke', request, options?.signal, () => this.store.leaseRevoke(request));
   }
 
   async leaseKeepAlive(
@@ -196,7 +194,7 @@ export class MemoryBackend implements KvBackend {
   ): Promise<LeaseKeepAliveResponse> {
     this.#enter(options);
     const link = this.#link;
-    if (link === undefined) return this.store.leaseKeepAlive(request);
+    if (link === undefined || link.quiet) return this.store.leaseKeepAlive(request);
     return link.keepAlive(options?.signal, () => this.store.leaseKeepAlive(request));
   }
 
@@ -206,23 +204,23 @@ export class MemoryBackend implements KvBackend {
   ): Promise<LeaseTimeToLiveResponse> {
     this.#enter(options);
     const link = this.#link;
-    if (link === undefined) return this.store.leaseTimeToLive(request);
+    if (link === undefined || link.quiet) return this.store.leaseTimeToLive(request);
     const apply = () => this.store.leaseTimeToLive(request);
-    return link.call('leaseTimeToLive', false, request, options?.signal, apply);
+    return link.call('leaseTimeToLive', request, options?.signal, apply);
   }
 
   async leaseLeases(options?: CallOptions): Promise<LeaseLeasesResponse> {
     this.#enter(options);
     const link = this.#link;
-    if (link === undefined) return this.store.leaseLeases();
-    return link.call('leaseLeases', false, undefined, options?.signal, () => this.store.leaseLeases());
+    if (link === undefined || link.quiet) return this.store.leaseLeases();
+    return link.call('leaseLeases', undefined, options?.signal, () => this.store.leaseLeases());
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
     this.#enter(options);
     const link = this.#link;
-    if (link === undefined) return this.store.status();
-    return link.call('status', false, undefined, options?.signal, () => this.store.status());
+    if (link === undefined || link.quiet) return this.store.status();
+    return link.call('status', undefined, options?.signal, () => this.store.status());
   }
 
   /** Watch streams open on this client. */

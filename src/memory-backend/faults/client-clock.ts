@@ -40,18 +40,13 @@ export class ClientClock implements Clock {
   }
 
   setTimeout(callback: () => void, ms: number): ClockTimer {
+    const at = this.#base.now() + Math.max(0, ms);
+    const seq = this.#seq++;
     let cancelled = false;
-    const held: Held = {
-      at: this.#base.now() + Math.max(0, ms),
-      seq: this.#seq++,
-      fire: () => {
-        if (!cancelled) callback();
-      },
-    };
     const timer = this.#base.setTimeout(() => {
       if (cancelled) return;
-      if (this.#paused) this.#held.push(held);
-      else callback();
+      if (!this.#paused) callback();
+      else this.#held.push({ at, seq, fire: () => cancelled || callback() });
     }, ms);
     return {
       cancel: () => {

@@ -34,7 +34,7 @@ import type { ClientClock } from './client-clock.js';
 import { Flight, type FlightHost, type FlightOutcome } from './flight.js';
 import { injectedError, isRetriedRead } from './injected-error.js';
 import { Notifier } from './notifier.js';
-import { type FaultOp, hasPrefix, type OpSelector, opMatches, writtenKeys } from './ops.js';
+import { type FaultOp, hasPrefix, isWrite, type OpSelector, opMatches, writtenKeys } from './ops.js';
 import type { ServerState } from './server-state.js';
 import type { LinkTiming } from './timing.js';
 
@@ -125,6 +125,11 @@ export class ClientLink implements FlightHost {
     return !this.#partitioned && !this.#env.server.down;
   }
 
+  /** True when no fault can touch a request and nothing is traced: requests go straight to the store. */
+  get quiet(): boolean {
+    return this.#quiet && this.#env.trace === undefined;
+  }
+
   /** True while partitioned from the store. */
   get partitioned(): boolean {
     return this.#partitioned;
@@ -153,24 +158,30 @@ export class ClientLink implements FlightHost {
   // --- requests ---
 
   /**
-   * One unary request. `write` as the etcd backend classifies it; `apply` runs it on the store. Without
-   * faults this is `apply()` itself.
+   * One unary request; `apply` runs it on the store. Without faults this is `apply()` itself; with them,
+   * the request is a write or a read as the etcd backend classifies it.
    */
-  call<T>(
-    op: FaultOp,
-    write: boolean,
-    request: unknown,
-    signal: AbortSignal | undefined,
-    apply: () => T,
-  ): T | Promise<T> {
-    if (this.#quiet) return apply();
-    return this.#unary(op, write, request, signal, apply);
+  call<T>(op: FaultOp, request: unknown, signal: AbortSignal | undefined, apply: () => T): T | Promise<T> {
+    if (this.#quiet) return this.#env.trace === undefined ? apply() : this.#traced(op, apply);
+    return this.#unary(op, isWrite(op, request), request, signal, apply);
   }
 
   /** One lease renewal, as the etcd backend's keepalive stream sends it. */
   keepAlive<T>(signal: AbortSignal | undefined, apply: () => T): T | Promise<T> {
-    if (this.#quiet) return apply();
+    if (this.#quiet) return this.#env.trace === undefined ? apply() : this.#traced('leaseKeepAlive', apply);
     return this.#renew(signal, apply);
+  }
+
+  /** The direct path, traced (same timing: tracing must not change a run). */
+  #traced<T>(op: FaultOp, apply: () => T): T {
+    try {
+      const value = apply();
+      this.#trace(op, 'ok');
+      return value;
+    } catch (error) {
+      this.#trace(op, (error as Error).name);
+      throw error;
+    }
   }
 
   async #unary<T>(

@@ -58,6 +58,22 @@ export function opMatches(selector: OpSelector, op: FaultOp, write: boolean): bo
   return selector === op;
 }
 
+/** True when the etcd backend treats this request as a write: never resent once sent. */
+export function isWrite(op: FaultOp, request: unknown): boolean {
+  switch (op) {
+    case 'put':
+    case 'deleteRange':
+    case 'compact':
+    case 'leaseGrant':
+    case 'leaseRevoke':
+      return true;
+    case 'txn':
+      return !isReadOnlyTxn(request as TxnRequest);
+    default:
+      return false;
+  }
+}
+
 /** True for a txn with no put or delete on either branch, at any depth: the etcd backend retries it as a read. */
 export function isReadOnlyTxn(request: TxnRequest): boolean {
   const ops = [...(request?.success ?? []), ...(request?.failure ?? [])];

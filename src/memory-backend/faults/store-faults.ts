@@ -73,28 +73,24 @@ export class StoreFaults {
   readonly #rng: SplitMix64;
   readonly #links: ClientLink[] = [];
   readonly #closedNames = new Set<string>();
-  readonly #env: LinkEnv;
-  #trace: ((line: string) => void) | undefined;
+  readonly #env: { -readonly [K in keyof LinkEnv]: LinkEnv[K] };
 
   constructor(store: FaultStoreHooks) {
     this.#store = store;
     this.#rng = new SplitMix64(store.seed ^ 0x5eed_fa17n);
     const rng = this.#rng;
-    const self = this;
     this.#env = {
       storeClock: store.clock,
       server: this.#server,
       choose: (policy) => (policy === 'random' ? (rng.next() & 1n) === 1n : policy === 'applied'),
       random: () => Number(rng.next() >> 11n) / 2 ** 53,
-      get trace() {
-        return self.#trace;
-      },
+      trace: undefined,
     };
   }
 
   /** Receive one line per fault and per request a fault touched (the simulation's trace); undefined: off. */
   set trace(sink: ((line: string) => void) | undefined) {
-    this.#trace = sink;
+    this.#env.trace = sink;
   }
 
   /** Give a client its link (called when it connects). */
@@ -350,7 +346,7 @@ export class StoreFaults {
   }
 
   #log(line: string): void {
-    this.#trace?.(`${this.#store.clock.now()} fault ${line}`);
+    this.#env.trace?.(`${this.#store.clock.now()} fault ${line}`);
   }
 }
 
