@@ -1,6 +1,7 @@
 /** `etcd-kv-kit serve`: the simulator server from a shell, configured with etcd's own flag names. */
 
 import { readFileSync } from 'node:fs';
+import { ManualClock } from '../clock/manual-clock.js';
 import type { ServerOptions } from '../server/options.js';
 import { FlagError, type FlagSpec, type FlagValues, flagHelp, parseFlags } from './flags.js';
 
@@ -50,8 +51,18 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   {
     name: 'seed',
     kind: 'int',
-    help: 'Seed for server-chosen lease IDs, for reproducible runs.',
+    help: "Seed for server-chosen lease IDs and the faults' seeded choices, for reproducible runs.",
     defaultText: 'random',
+  },
+  {
+    name: 'fault-api',
+    kind: 'bool',
+    help: 'Serve the fault control API (HTTP JSON under /faults/v1/ on each client URL, loopback only).',
+  },
+  {
+    name: 'manual-clock',
+    kind: 'bool',
+    help: 'Run leases and timers on a clock that moves only by POST /faults/v1/clock/advance (needs --fault-api).',
   },
 ];
 
@@ -67,6 +78,14 @@ no raft: this is one member on its own.
 
 Prints one line when ready: "etcd-kv-kit: ready to serve client requests on <url>[,<url>...]".
 SIGINT or SIGTERM closes every stream and connection and exits 0. A bad flag exits 2.
+
+With --fault-api, tests in any language can inject faults: partition a connection, lose replies,
+inject etcd errors, add latency, reset or cancel watches, expire leases, hold keepalive answers, pause
+a client, restart or freeze the server, and (with --manual-clock) move time. A connection is named by
+the gRPC metadata "etcd-kv-kit-client: <name>" of its first call, or else by its peer address. Example:
+  curl -s -XPOST localhost:2379/faults/v1/partition -d '{"target":"worker-1"}'
+  curl -s localhost:2379/faults/v1/clients
+See the README for every route.
 
 Flags (etcd's names where etcd has the flag):
 ${flagHelp(SERVE_FLAGS)}
@@ -130,6 +149,12 @@ export function serveOptions(args: readonly string[]): ServerOptions {
   }
   const seed = values.get('seed') as number | undefined;
   if (seed !== undefined) options.seed = seed;
+  if (values.get('fault-api') === true) options.faultApi = true;
+  if (values.get('manual-clock') === true) {
+    if (options.faultApi !== true)
+      throw new FlagError('--manual-clock needs --fault-api (to move the clock)');
+    options.clock = new ManualClock();
+  }
   const certFile = values.get('cert-file') as string | undefined;
   const keyFile = values.get('key-file') as string | undefined;
   const caFile = values.get('trusted-ca-file') as string | undefined;

@@ -15,10 +15,12 @@
  */
 
 import type { CallOptionsFactory, ICallable } from 'etcd3';
+import { describe } from '../common/validate.js';
 import {
   AbortError,
   ClosedError,
   GrpcStatus,
+  InvalidArgumentError,
   UnavailableError,
   UnknownOutcomeError,
 } from '../interface/errors.js';
@@ -57,6 +59,7 @@ export class EndpointPool implements ICallable<Endpoint> {
   readonly requestTimeoutMs: number;
   readonly #endpoints: Endpoint[];
   readonly #auth: EtcdBackendOptions['auth'];
+  readonly #extraMetadata: readonly [string, string][];
   #preferred = 0;
   #token: Promise<GrpcModule.Metadata> | undefined;
   #closed = false;
@@ -75,6 +78,7 @@ export class EndpointPool implements ICallable<Endpoint> {
     this.dialTimeoutMs = options.dialTimeoutMs ?? DEFAULTS.dialTimeoutMs;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     this.#auth = options.auth;
+    this.#extraMetadata = metadataOption(options.metadata);
     const secure = urls.some((u) => u.startsWith('https:')) || options.tls !== undefined;
     const pem = (v: Buffer | string | undefined) => (v === undefined ? null : Buffer.from(v));
     const credentials = secure
@@ -292,6 +296,13 @@ export class EndpointPool implements ICallable<Endpoint> {
     return { memberId: String(res.header?.member_id ?? '0'), leader: String(res.leader ?? '0') };
   }
 
+  /** Metadata for one call: the caller's extra entries (options.metadata). */
+  #baseMetadata(): GrpcModule.Metadata {
+    const md = new grpc.Metadata();
+    for (const [key, value] of this.#extraMetadata) md.set(key, value);
+    return md;
+  }
+
   #check(signal: AbortSignal | undefined): void {
     if (this.#closed) throw new ClosedError();
     if (signal?.aborted) throw new AbortError();
@@ -303,20 +314,20 @@ export class EndpointPool implements ICallable<Endpoint> {
     signal: AbortSignal | undefined,
   ): Promise<GrpcModule.Metadata> {
     const auth = this.#auth;
-    if (!auth) return new grpc.Metadata();
+    if (!auth) return this.#baseMetadata();
     if (!this.#token) {
       const token = this.#unary<{ token: string }>(
         endpoint,
         'Auth',
         'authenticate',
         { name: auth.username, password: auth.password },
-        new grpc.Metadata(),
+        this.#baseMetadata(),
         deadline,
         signal,
         false,
       ).then(
         (res) => {
-          const md = new grpc.Metadata();
+          const md = this.#baseMetadata();
           md.set('token', res.token);
           return md;
         },
@@ -370,6 +381,23 @@ export class EndpointPool implements ICallable<Endpoint> {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/** The `metadata` option, checked: string keys (lower-case, as gRPC requires) and string values. */
+function metadataOption(metadata: unknown): [string, string][] {
+  if (metadata === undefined) return [];
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
+    throw new InvalidArgumentError(`metadata must be an object of strings, received ${describe(metadata)}`);
+  }
+  return Object.entries(metadata).map(([key, value]) => {
+    if (!/^[0-9a-z_.-]+$/.test(key) || key.endsWith('-bin') || key === 'token') {
+      throw new InvalidArgumentError(`metadata key ${describe(key)} is not a lower-case ASCII gRPC key`);
+    }
+    if (typeof value !== 'string') {
+      throw new InvalidArgumentError(`metadata ${key} must be a string, received ${describe(value)}`);
+    }
+    return [key, value];
+  });
 }
 
 /** Wait until `channel` is READY (callback true) or `deadline` passes or it shuts down (false). */

@@ -78,6 +78,7 @@ export class MemoryBackend implements KvBackend {
   /** The etcd backend's deadlines, applied when a fault makes a request wait. */
   readonly timing: LinkTiming;
   readonly #clock: ClientClock;
+  readonly #relay: boolean;
   /** The simulated link, once the store's faults are in use; undefined means the direct path. */
   #link: ClientLink | undefined;
   /** True when this client created its store, and closes it on close(). */
@@ -89,6 +90,7 @@ export class MemoryBackend implements KvBackend {
   constructor(options: MemoryBackendOptions = {}) {
     const { store, owned } = storeFor(options);
     this.timing = linkTiming(options);
+    this.#relay = options.relay === true;
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
       throw new InvalidArgumentError(`name must be a non-empty string, received ${String(options.name)}`);
     }
@@ -109,6 +111,7 @@ export class MemoryBackend implements KvBackend {
       name: this.name,
       clock: this.#clock,
       timing: this.timing,
+      relay: this.#relay,
       streams: () => [...streams.keys()],
     });
   }

@@ -30,6 +30,11 @@ export interface MemoryStoreOptions {
 export interface MemoryClientOptions extends LinkTimingOptions {
   /** The client's name for `store.faults` (default "client-<n>", n counting the store's clients from 1). */
   name?: string;
+  /**
+   * The client stands for a remote one (the simulator server's per-connection client): under faults,
+   * etcd's answers are relayed as etcd sends them, without the etcd backend's client-side retries.
+   */
+  relay?: boolean;
 }
 
 /**

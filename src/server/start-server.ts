@@ -8,7 +8,8 @@ import type { Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../interface/errors.js';
 import { MemoryStore } from '../memory-backend/store.js';
-import { ConnectionRegistry } from './connections.js';
+import { CLIENT_NAME_METADATA, ConnectionRegistry } from './connections.js';
+import { faultApiHandler } from './faults/control-api.js';
 import type { ServiceContext } from './grpc/context.js';
 import { createGrpcServer } from './grpc/grpc-server.js';
 import { httpHandler } from './http/http-handler.js';
@@ -72,7 +73,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     store,
     headers: new HeaderEncoder(store.clusterId, store.memberId),
     member,
-    clientFor: (call) => registry.clientFor(call.getPeer()),
+    clientFor: (call) => {
+      const name = call.metadata?.get(CLIENT_NAME_METADATA)[0];
+      return registry.clientFor(call.getPeer(), typeof name === 'string' ? name : undefined);
+    },
     trackStream: (end) => {
       streams.add(end);
       return () => streams.delete(end);
@@ -80,10 +84,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
   const grpcServer = createGrpcServer(ctx);
   const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  const httpServer = createHttpServer(httpHandler(store));
+  const plainHttp = httpHandler(store);
+  let http = plainHttp;
+  if (options.faultApi === true) {
+    registry.useFaults();
+    const faultApi = faultApiHandler(store, registry);
+    http = (req, res) => {
+      if (!faultApi(req, res)) plainHttp(req, res);
+    };
+  }
+  const httpServer = createHttpServer(http);
   const route = (socket: Socket, protocol: 'grpc' | 'http'): void => {
-    if (protocol === 'grpc') injector.injectConnection(socket);
-    else httpServer.emit('connection', socket);
+    if (protocol === 'grpc') {
+      if (registry.acceptGrpc(socket)) injector.injectConnection(socket);
+    } else httpServer.emit('connection', socket);
   };
   const listeners: ClientListener[] = [];
   try {

@@ -59,6 +59,11 @@ export interface LinkClient {
   readonly name: string;
   readonly clock: ClientClock;
   readonly timing: LinkTiming;
+  /**
+   * A server's client for a remote one: etcd's answers are relayed as etcd sends them and the remote
+   * client does its own retrying (a read is not resent here, an injected error is not classified).
+   */
+  readonly relay: boolean;
   /** The client's open watch streams. */
   streams(): Iterable<MemoryWatchStream>;
 }
@@ -199,6 +204,12 @@ export class ClientLink implements FlightHost {
       const rule = this.#takeError(op, write);
       if (rule !== undefined) {
         const error = injectedError(rule.raw, write);
+        if (this.#client.relay) {
+          // Answer as etcd does; the remote client classifies (and retries) by its own rules.
+          if (error instanceof UnknownOutcomeError && this.#env.choose(rule.applied)) applyQuietly(apply);
+          this.#trace(op, rule.raw.details);
+          throw injectedError(rule.raw, false);
+        }
         if (!write && isRetriedRead(rule.raw) && this.#fits(backoff(attempt), deadline)) {
           this.#trace(op, `${rule.raw.details}, retried`);
           await this.#sleep(backoff(attempt), signal);
@@ -233,7 +244,7 @@ export class ClientLink implements FlightHost {
         );
       }
       this.#trace(op, 'cut, retried');
-      if (!this.#fits(backoff(attempt), deadline)) {
+      if (this.#client.relay || !this.#fits(backoff(attempt), deadline)) {
         throw new UnavailableError('etcd unavailable: Connection dropped');
       }
       await this.#sleep(backoff(attempt), signal);
@@ -261,7 +272,10 @@ export class ClientLink implements FlightHost {
       // The stream broke (an error answer ends it, as a dropped connection does): renew on a new one.
       const why = rule === undefined ? 'keepalive stream broke: Connection dropped' : rule.raw.details;
       this.#trace(op, `${why}, retried`);
-      if (!this.#fits(KEEPALIVE_RETRY_MS, deadline)) throw new UnavailableError(`etcd unavailable: ${why}`);
+      if (this.#client.relay && rule !== undefined) throw injectedError(rule.raw, false);
+      if (this.#client.relay || !this.#fits(KEEPALIVE_RETRY_MS, deadline)) {
+        throw new UnavailableError(`etcd unavailable: ${why}`);
+      }
       await this.#sleep(KEEPALIVE_RETRY_MS, signal);
     }
   }

@@ -4,9 +4,10 @@ import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
 import type { MemoryStore } from '../../memory-backend/store.js';
 import type { HeaderEncoder } from '../wire/message.js';
 
-/** A call as the handlers see it: enough to find its connection. */
+/** A call as the handlers see it: enough to find its connection (and the name it gives itself). */
 export interface PeerCall {
   getPeer(): string;
+  readonly metadata?: { get(key: string): unknown[] };
 }
 
 /** This member as MemberList describes it. */

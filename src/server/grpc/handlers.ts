@@ -5,14 +5,22 @@
  */
 
 import type * as grpc from '@grpc/grpc-js';
+import type { CallOptions } from '../../interface/backend.js';
 import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
 import type { WireMessage } from '../wire/message.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
 import { type RpcStatus, toStatus, unmarshalStatus } from './status.js';
 
-/** A unary RPC: the request, decoded; resolves with the response message. */
-export type UnaryHandler = (client: MemoryBackend, request: WireMessage) => Promise<WireMessage>;
+/**
+ * A unary RPC: the request, decoded; resolves with the response message. `options.signal` aborts when
+ * the caller cancels or its deadline passes, so a request still waiting (on a simulated fault) stops.
+ */
+export type UnaryHandler = (
+  client: MemoryBackend,
+  request: WireMessage,
+  options: CallOptions,
+) => Promise<WireMessage>;
 
 /** A bidirectional streaming RPC. */
 export type BidiHandler = (
@@ -41,9 +49,11 @@ export function unaryCall(
       callback(asServiceError(unmarshalStatus(request.reason)));
       return;
     }
+    const cancelled = new AbortController();
+    call.once('cancelled', () => cancelled.abort());
     let result: Promise<WireMessage>;
     try {
-      result = handler(ctx.clientFor(call), request);
+      result = handler(ctx.clientFor(call), request, { signal: cancelled.signal });
     } catch (error) {
       callback(asServiceError(toStatus(error)));
       return;

@@ -16,8 +16,8 @@ export function maintenanceService(ctx: ServiceContext): ServiceHandlers {
   const h = ctx.headers;
   return {
     unary: {
-      Status: async (client) => {
-        const s = await client.status();
+      Status: async (client, _m, o) => {
+        const s = await client.status(o);
         const out: WireMessage = {
           header: h.full(s.header),
           version: s.version,
