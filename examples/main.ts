@@ -3,11 +3,17 @@
  */
 
 import { backendName, openBackend } from './backend.js';
+import { barrierExample } from './barrier.js';
 import { configExample } from './config.js';
+import { doubleBarrierExample } from './double-barrier.js';
 import { electionExample } from './election.js';
 import { kvExample } from './kv.js';
 import { lockExample } from './lock.js';
+import { priorityQueueExample } from './priority-queue.js';
+import { queueExample } from './queue.js';
 import { registryExample } from './registry.js';
+import { rwmutexExample } from './rwmutex.js';
+import { semaphoreExample } from './semaphore.js';
 
 const examples = [
   ['kv facade', kvExample],
@@ -15,6 +21,12 @@ const examples = [
   ['election', electionExample],
   ['config center', configExample],
   ['service registry', registryExample],
+  ['readers-writer lock', rwmutexExample],
+  ['semaphore', semaphoreExample],
+  ['barrier', barrierExample],
+  ['double barrier', doubleBarrierExample],
+  ['queue', queueExample],
+  ['priority queue', priorityQueueExample],
 ] as const;
 
 const started = performance.now();

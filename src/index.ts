@@ -1,6 +1,8 @@
 /**
  * etcd-kv-kit: etcd v3's API as one {@link KvBackend} interface, with shared types, errors, clocks and
  * byte helpers. Backends: `etcd-kv-kit/memory` and `etcd-kv-kit/etcd`; recipes: `etcd-kv-kit/recipes`.
+ *
+ * @module etcd-kv-kit
  */
 
 export { flushMicrotasks, ManualClock, RealClock, realClock } from './clock/index.js';

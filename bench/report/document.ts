@@ -5,6 +5,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ops, overheadVerdict, pctInterval, table, times, us, verdict } from './markdown.js';
 import { type MeasureOptions, medianInterval, roundRatios, slowdown, type Timing } from './measure.js';
+import { COMPACT_EVERY, type CycleRow } from './recipe-cycles.js';
 import { repoRoot } from './root.js';
 import type { ScalePoint } from './scaling.js';
 import { KV_WORKLOADS, RECIPE_WORKLOADS, type Workload } from './workloads.js';
@@ -115,6 +116,7 @@ export function renderReport(
   etcdVersion: string,
   rows: Row[],
   scale: ScalePoint[],
+  recipes: { rows: CycleRow[]; options: MeasureOptions },
 ): string {
   const cpu = cpus();
   const plan = (o: MeasureOptions) => `${o.rounds} round(s) of ${o.time} ms`;
@@ -130,6 +132,14 @@ export function renderReport(
     ops(r.backend.opsPerSec),
     times(slowdown(r.backend, r.memory)),
     `${((slowdown(r.backend, r.raw) - 1) * 100).toFixed(1)}%`,
+  ]);
+  const cycles = recipes.rows.map((r) => [
+    r.cycle,
+    String(r.requests),
+    us(r.memory.us),
+    us(r.etcd.us),
+    ops(r.etcd.opsPerSec),
+    times(slowdown(r.etcd, r.memory)),
   ]);
   const sizes = scale.map((p) => [
     p.keys.toLocaleString('en-US'),
@@ -175,6 +185,16 @@ ${table(['workload', 'memory µs', 'etcd backend µs', 'raw etcd3 µs', 'etcd ba
   5% target is not applied to the lock rows. With 8 contenders, each call has all 8 lock and unlock once;
   the figure is per acquisition.
 - lease: grant (60 s), put with the lease, revoke.
+
+## Recipes: uncontended cycle
+
+One caller and nothing else on the prefix, ${plan(recipes.options)} per task, memory and etcd backend back to
+back in every round; µs is the median round. A cycle is what a caller does once per unit of work. Requests
+are the KV calls and watches one cycle sends, counted on a proxy. Both stores are compacted every
+${COMPACT_EVERY.toLocaleString('en-US')} writes: each queue item is a new key whose tombstone stays in the key
+index until compaction, and a dequeue's range walks past it (on etcd too).
+
+${table(['cycle', 'requests', 'memory µs', 'etcd backend µs', 'etcd backend cycles/s', 'memory speed-up'], cycles)}
 
 ## Memory backend against store size
 

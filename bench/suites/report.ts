@@ -15,6 +15,7 @@ import type { BenchOptions } from '../main.js';
 import { CHART, type Row, renderReport } from '../report/document.js';
 import { us } from '../report/markdown.js';
 import { type MeasureOptions, measure, type Timing } from '../report/measure.js';
+import { recipeCycles } from '../report/recipe-cycles.js';
 import { repoRoot } from '../report/root.js';
 import { scaling } from '../report/scaling.js';
 import { lineChart } from '../report/svg.js';
@@ -82,7 +83,19 @@ export async function run({ quick }: BenchOptions): Promise<void> {
   const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
   console.log(`memory backend at ${sizes.join(', ')} keys${quick ? ' (quick: 1M-key point skipped)' : ''}:`);
   const scale = await scaling(sizes, scaleOptions);
-  const md = renderReport(quick, options, scaleOptions, etcdVersion, rows, scale);
+  const recipeOptions: MeasureOptions = quick
+    ? { time: 80, rounds: 3, iterations: 5 }
+    : { time: 100, rounds: 9 };
+  console.log('recipes, uncontended cycles on memory and etcd:');
+  const recipes = await recipeCycles(recipeOptions);
+  for (const r of recipes.rows)
+    console.log(
+      `  ${r.cycle}: memory ${us(r.memory.us)} µs, etcd backend ${us(r.etcd.us)} µs (${r.requests} requests)`,
+    );
+  const md = renderReport(quick, options, scaleOptions, etcdVersion, rows, scale, {
+    rows: recipes.rows,
+    options: recipeOptions,
+  });
   const chart = lineChart(
     [
       { name: 'scattered put', color: '#d62728', points: scale.map((p) => [p.keys, p.putUs]) },

@@ -17,11 +17,15 @@ Commands:
   --version the package version and the etcd version the server mirrors
 `;
 
+/** This package's version, from the nearest package.json named etcd-kv-kit above this file. */
 function packageVersion(): string {
-  for (const path of ['../../package.json', '../../../package.json']) {
+  for (let url = new URL('./', import.meta.url); url.pathname !== '/'; url = new URL('../', url)) {
     try {
-      return (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string })
-        .version;
+      const pkg = JSON.parse(readFileSync(new URL('package.json', url), 'utf8')) as {
+        name?: string;
+        version: string;
+      };
+      if (pkg.name === 'etcd-kv-kit') return pkg.version;
     } catch {}
   }
   return 'unknown';

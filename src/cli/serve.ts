@@ -2,6 +2,8 @@
 
 import { readFileSync } from 'node:fs';
 import { ManualClock } from '../clock/manual-clock.js';
+import { minLeaseTtlFor } from '../common/raft-timers.js';
+import { DEFAULT_ETCD_VERSION, etcdBehaviour } from '../memory-backend/etcd-version.js';
 import type { ServerOptions } from '../server/options.js';
 import { FlagError, type FlagSpec, type FlagValues, flagHelp, parseFlags } from './flags.js';
 
@@ -49,6 +51,12 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     defaultText: '10m',
   },
   {
+    name: 'etcd-version',
+    kind: 'string',
+    help: 'The etcd release to behave as where releases differ (watch progress, negative start revisions), e.g. 3.4.23. Status reports it.',
+    defaultText: DEFAULT_ETCD_VERSION,
+  },
+  {
     name: 'seed',
     kind: 'int',
     help: "Seed for server-chosen lease IDs and the faults' seeded choices, for reproducible runs.",
@@ -90,12 +98,6 @@ See the README for every route.
 Flags (etcd's names where etcd has the flag):
 ${flagHelp(SERVE_FLAGS)}
 `;
-
-/** etcd's minimum lease TTL for these raft timers: ceil(⌊3 × ticks / 2⌋ × heartbeat), in seconds. */
-export function minLeaseTtlFor(heartbeatMs: number, electionMs: number): number {
-  const ticks = Math.floor(electionMs / heartbeatMs);
-  return Math.ceil((Math.floor((3 * ticks) / 2) * heartbeatMs) / 1000);
-}
 
 function list(value: string | number | boolean | undefined): string[] | undefined {
   if (value === undefined) return undefined;
@@ -146,6 +148,15 @@ export function serveOptions(args: readonly string[]): ServerOptions {
     if (progress < 1)
       throw new FlagError('--experimental-watch-progress-notify-interval must be at least 1ms');
     options.progressNotifyIntervalMs = Math.round(progress);
+  }
+  const etcdVersion = values.get('etcd-version') as string | undefined;
+  if (etcdVersion !== undefined) {
+    try {
+      etcdBehaviour(etcdVersion);
+    } catch (error) {
+      throw new FlagError(`--etcd-version: ${(error as Error).message}`);
+    }
+    options.etcdVersion = etcdVersion;
   }
   const seed = values.get('seed') as number | undefined;
   if (seed !== undefined) options.seed = seed;

@@ -205,6 +205,7 @@ export class EtcdBackend implements KvBackend {
     this.#pool.close();
   }
 
+  /** {@link close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

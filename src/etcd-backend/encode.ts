@@ -169,7 +169,7 @@ export function isReadOnlyTxn(txn: Msg): boolean {
 const isFromKeyEnd = (end: unknown): boolean => end instanceof Uint8Array && end.length === 1 && end[0] === 0;
 
 /**
- * True when an encoded txn holds the shape that crashes etcd 3.4.23 (semantics §12): on one path, a put
+ * True when an encoded txn holds the shape that crashes etcd 3.4.23 (docs/semantics.md §12): on one path, a put
  * with ignore_value or ignore_lease after a from-key delete (range_end "\0") covering its key. Checked
  * statically over every path, whether or not it would run.
  */

@@ -41,7 +41,7 @@ export interface RawGrpcError {
   message?: string;
 }
 
-/** etcd's fixed messages (semantics §9) and the class each one maps to. */
+/** etcd's fixed messages (docs/semantics.md §9) and the class each one maps to. */
 const BY_MESSAGE: ReadonlyMap<string, () => EtcdError> = new Map<string, () => EtcdError>([
   ['etcdserver: key is not provided', () => new EmptyKeyError()],
   ['etcdserver: key not found', () => new KeyNotFoundError()],

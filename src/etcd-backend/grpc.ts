@@ -46,3 +46,14 @@ export function createHost(
 }
 
 export type { GrpcModule };
+
+/**
+ * Cancel a grpc-js call or stream, for good. grpc-js (1.14) creates the transport-level part of a call a
+ * few microtasks after the call object; a cancel that comes before it ends the call for us but leaves
+ * that part running, holding the connection (and the process) until the next keepalive ping. Cancelling
+ * again once pending microtasks have run reaches it; a second cancel of a finished call does nothing.
+ */
+export function cancelCall(call: { cancel(): void }): void {
+  call.cancel();
+  setImmediate(() => call.cancel());
+}

@@ -8,6 +8,7 @@ import { AbortError, ClosedError, DeadlineExceededError, UnavailableError } from
 import type { LeaseKeepAliveResponse } from '../interface/lease.js';
 import { decodeHeader, type Wire } from './decode.js';
 import { isInvalidToken, mapGrpcError, type RawGrpcError } from './errors.js';
+import { cancelCall } from './grpc.js';
 import { toSafeNumber } from './numbers.js';
 import type { EndpointPool } from './pool.js';
 import { KEEPALIVE_RETRY_MS } from './retry.js';
@@ -100,7 +101,7 @@ export class KeepAliveStream {
       s.on('data', (reply: Wire) => this.#onReply(reply));
       s.on('error', (error: Error) => this.#onBroken(opening, error as RawGrpcError));
       s.on('end', () => this.#onBroken(opening, { code: 14, details: 'keepalive stream ended' }));
-      if (this.#closed) s.cancel();
+      if (this.#closed) cancelCall(s);
       return s;
     });
     opening.catch(() => {
@@ -139,7 +140,7 @@ export class KeepAliveStream {
     for (const list of [...this.#waiters.values()]) for (const w of [...list]) w.reject(error);
     this.#waiters.clear();
     void stream?.then(
-      (s) => s.cancel(),
+      (s) => cancelCall(s),
       () => {},
     );
   }

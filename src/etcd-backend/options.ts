@@ -4,7 +4,11 @@ import type { Bytes } from '../interface/kv.js';
 
 /** How to reach and talk to an etcd cluster. */
 export interface EtcdBackendOptions {
-  /** One or more client URLs ("http://127.0.0.1:2379", "https://..."); calls fail over between them. */
+  /**
+   * One or more client endpoints; calls fail over between them. Each is "host:port" or an http(s) URL
+   * with a port ("http://127.0.0.1:2379", "https://etcd-1:2379"). A string may list several separated by
+   * commas, as etcdctl's `--endpoints` does. Checked in the constructor: InvalidArgumentError otherwise.
+   */
   endpoints: string | string[];
   /** Username/password auth: a token is fetched with Auth.Authenticate and refreshed when it expires. */
   auth?: { username: string; password: string };

@@ -24,8 +24,9 @@ import {
   UnavailableError,
   UnknownOutcomeError,
 } from '../interface/errors.js';
+import { parseEndpoints } from './endpoints.js';
 import { isInvalidToken, isTransportFailure, mapGrpcError, type RawGrpcError, wasNotSent } from './errors.js';
-import { createHost, type EtcdHost, type GrpcModule, grpc, type ServiceName } from './grpc.js';
+import { cancelCall, createHost, type EtcdHost, type GrpcModule, grpc, type ServiceName } from './grpc.js';
 import { type LeaderAnswer, LeaderTracker } from './leader.js';
 import { DEFAULTS, type EtcdBackendOptions } from './options.js';
 import { backoff } from './retry.js';
@@ -73,8 +74,7 @@ export class EndpointPool implements ICallable<Endpoint> {
   readonly #leader: LeaderTracker;
 
   constructor(options: EtcdBackendOptions) {
-    const urls = typeof options.endpoints === 'string' ? [options.endpoints] : [...options.endpoints];
-    if (urls.length === 0) throw new UnavailableError('no etcd endpoints given');
+    const urls = parseEndpoints(options.endpoints);
     this.dialTimeoutMs = options.dialTimeoutMs ?? DEFAULTS.dialTimeoutMs;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     this.#auth = options.auth;
@@ -86,7 +86,7 @@ export class EndpointPool implements ICallable<Endpoint> {
       : grpc.credentials.createInsecure();
     const channelOptions = { ...DEFAULTS.grpcOptions, ...(options.grpcOptions ?? {}) };
     this.#endpoints = urls.map((url) => {
-      const address = url.replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
+      const address = url.replace(/^https?:\/\//, '');
       const channel = new grpc.Channel(address, credentials, channelOptions);
       // Every service client of this endpoint shares the one channel (one connection, one state).
       const host = createHost(address, credentials, {
@@ -249,7 +249,7 @@ export class EndpointPool implements ICallable<Endpoint> {
     if (this.#closed) return;
     this.#closed = true;
     this.#closeController.abort();
-    for (const call of this.#calls) call.cancel();
+    for (const call of this.#calls) cancelCall(call);
     this.#calls.clear();
     for (const e of this.#endpoints) {
       e.host.close();
@@ -276,7 +276,7 @@ export class EndpointPool implements ICallable<Endpoint> {
   #orphanWrites(): void {
     for (const call of [...this.#writes]) {
       this.#orphaned.add(call);
-      call.cancel();
+      cancelCall(call);
     }
   }
 
@@ -361,7 +361,7 @@ export class EndpointPool implements ICallable<Endpoint> {
       ) => GrpcModule.ClientUnaryCall
     >;
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => call.cancel();
+      const onAbort = () => cancelCall(call);
       const call = client[method]!.call(client, params, metadata, { deadline }, (error, response) => {
         signal?.removeEventListener('abort', onAbort);
         this.#calls.delete(call);

@@ -17,6 +17,7 @@ import {
 import type { WatchCreateRequest, WatchResponse, WatchStream } from '../interface/watch.js';
 import { decodeEvent, decodeWatchResponse, type Wire } from './decode.js';
 import { isInvalidToken, isTransportFailure, mapGrpcError, type RawGrpcError } from './errors.js';
+import { cancelCall } from './grpc.js';
 import type { Namespace } from './namespace.js';
 import { toSafeNumber } from './numbers.js';
 
@@ -33,6 +34,12 @@ interface WatchState {
   live: boolean;
   /** The consumer asked to cancel. */
   canceling: boolean;
+  /**
+   * The server canceled it for compaction. etcd keeps such a watcher (its ID taken, a cancel answered)
+   * until the client cancels it, so it stays here; after a reconnect it is re-created at the same
+   * compacted revision, and the server's second compaction cancel is not passed on.
+   */
+  retired: boolean;
 }
 
 /** A pending create on the current gRPC stream: a watcher, or a create the server will refuse. */
@@ -122,6 +129,7 @@ export class EtcdWatchStream implements WatchStream {
       announced: false,
       live: false,
       canceling: false,
+      retired: false,
     };
     this.#watchers.set(id, state);
     this.#sendCreate(state);
@@ -129,7 +137,8 @@ export class EtcdWatchStream implements WatchStream {
 
   cancel(watchId: number): void {
     const state = this.#watchers.get(watchId);
-    if (!state || state.canceling || this.#closed) return; // etcd: an unknown ID gets no reply
+    // etcd: an unknown ID gets no reply; one canceled for compaction is still known (see `retired`).
+    if (!state || state.canceling || this.#closed) return;
     state.canceling = true;
     if (state.live) this.#send({ cancel_request: { watch_id: state.id } });
     else if (!this.#grpc) this.#finishCancel(state, undefined);
@@ -168,7 +177,7 @@ export class EtcdWatchStream implements WatchStream {
     else this.#queue.fail(error);
     const g = this.#grpc;
     this.#grpc = undefined;
-    g?.cancel();
+    if (g) cancelCall(g);
     this.#onClose(this);
   }
 
@@ -203,7 +212,7 @@ export class EtcdWatchStream implements WatchStream {
       (stream) => {
         this.#connecting = false;
         const g = stream as IDuplexStream<Wire, Wire>;
-        if (this.#closed) return g.cancel();
+        if (this.#closed) return cancelCall(g);
         this.#grpc = g;
         this.#everConnected = true;
         this.#retryDelay = 50;
@@ -253,7 +262,7 @@ export class EtcdWatchStream implements WatchStream {
     this.#grpc = undefined;
     this.#pending = [];
     for (const s of this.#watchers.values()) s.live = false;
-    g?.cancel();
+    if (g) cancelCall(g);
     this.#scheduleReconnect();
   }
 
@@ -287,7 +296,13 @@ export class EtcdWatchStream implements WatchStream {
     const state = this.#watchers.get(serverId);
     if (!state) return;
     if (r.canceled) {
-      this.#watchers.delete(state.id);
+      if (toSafeNumber('compact_revision', r.compact_revision) !== 0) {
+        // Canceled for compaction: the server keeps the watcher until it is cancelled (see `retired`).
+        if (state.retired) return;
+        state.retired = true;
+      } else {
+        this.#watchers.delete(state.id);
+      }
       this.#queue.push(decodeWatchResponse(r, state.id, []));
       return;
     }

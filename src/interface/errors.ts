@@ -1,6 +1,6 @@
 /**
  * One error class per etcd error, carrying etcd's own gRPC status code and message text
- * (semantics §9). Both backends throw these same classes, so `instanceof` and `code` work everywhere.
+ * (docs/semantics.md §9). Both backends throw these same classes, so `instanceof` and `code` work everywhere.
  */
 
 /** gRPC status codes used by etcd. */

@@ -7,9 +7,13 @@ export type LeaseLossReason = 'expired' | 'revoked' | 'unreachable';
 
 /**
  * A lease kept alive by `keepAlive` (and so a Session, and the locks and registrations on it) was lost:
- * - `expired`: a keepalive was answered with TTL 0 (the lease expired, or another client revoked it);
- * - `revoked`: revoked through this keepalive handle (Session.close);
- * - `unreachable`: no keepalive succeeded within the TTL, so the lease must be presumed expired.
+ * - `expired`: a keepalive was answered with TTL 0 (the lease expired, or another client revoked it). The
+ *   server says so: the lease and its keys are gone.
+ * - `revoked`: revoked through this keepalive handle (Session.close). Gone once that revoke succeeded.
+ * - `unreachable`: no keepalive succeeded within the TTL, so the lease must be presumed lost. The server
+ *   may still have it, with its keys, until it expires there (up to one TTL after the last renewal it got,
+ *   or after an etcd restart or leader change, which give every lease a fresh TTL): stop acting on it, and
+ *   rely on guarded writes, which fail once it is really gone.
  */
 export class LeaseLostError extends EtcdError {
   override readonly code = 'ErrLeaseLost';

@@ -53,11 +53,19 @@ export function applyPut(ctx: ApplyContext, view: WriteView, p: ParsedPut): PutR
   return response;
 }
 
+/**
+ * The revision etcd reports for an op of a write request: its begin revision R until the request has
+ * staged a change, then R + 1 (mvcc's storeTxnWrite), for reads and deletes of nothing alike.
+ */
+function opRevision(ctx: ApplyContext, view: WriteView | undefined): number {
+  return view !== undefined && view.changes.length > 0 ? view.rev : ctx.store.rev;
+}
+
 /** A delete in `view`. */
 export function applyDelete(ctx: ApplyContext, view: WriteView, d: ParsedDelete): DeleteRangeResponse {
   const deleted = view.delete(d.range);
   return {
-    header: ctx.header(deleted.length > 0 ? view.rev : ctx.store.rev),
+    header: ctx.header(opRevision(ctx, view)),
     deleted: deleted.length,
     prevKvs: d.prevKv ? deleted.map((r) => r.toKeyValue()) : [],
   };
@@ -98,7 +106,7 @@ function txnRange(ctx: ApplyContext, view: WriteView | undefined, r: ParsedRange
       : evalRange(r, sort, (visit) =>
           view ? view.scan(r.range, visit) : store.scan(r.range, store.rev, visit),
         );
-  return { header: ctx.header(store.rev), ...result };
+  return { header: ctx.header(opRevision(ctx, view)), ...result };
 }
 
 /** etcd's compare on the committed (pre-txn) state: every live key in range must pass. */
@@ -221,5 +229,6 @@ export function execTxn(
         throw new KeyNotFoundError();
     }
   }
-  return { header: ctx.header(ctx.store.rev), succeeded, responses };
+  // etcd leaves a nested txn's header empty; the top-level one is filled in by the caller.
+  return { header: ctx.header(0), succeeded, responses };
 }

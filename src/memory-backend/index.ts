@@ -1,8 +1,17 @@
 /**
  * The in-memory etcd: a {@link MemoryStore} holds the state, and each {@link MemoryBackend} is a client of
- * it implementing {@link KvBackend} with etcd v3's semantics. `new MemoryBackend()` makes a store of its own.
+ * it implementing {@link etcd-kv-kit!KvBackend | KvBackend} with etcd v3's semantics. `new MemoryBackend()`
+ * makes a store of its own.
+ *
+ * @module etcd-kv-kit/memory
  */
 
+export {
+  DEFAULT_ETCD_VERSION,
+  type EtcdBehaviour,
+  etcdBehaviour,
+  type ProgressRequestMode,
+} from './etcd-version.js';
 export type { ClientClock } from './faults/client-clock.js';
 export type { InjectableError } from './faults/injected-error.js';
 export type { InFlightPolicy } from './faults/link.js';
@@ -15,7 +24,7 @@ export type {
   StoreFaults,
 } from './faults/store-faults.js';
 export type { FaultTarget } from './faults/target.js';
-export type { LinkTimingOptions } from './faults/timing.js';
+export type { LinkTiming, LinkTimingOptions } from './faults/timing.js';
 export { MemoryBackend } from './memory-backend.js';
 export type { MemoryBackendOptions, MemoryClientOptions, MemoryStoreOptions } from './options.js';
 export { MEMORY_ETCD_VERSION, MemoryStore } from './store.js';

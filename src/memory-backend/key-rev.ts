@@ -6,7 +6,7 @@ import { EMPTY_BYTES, pairOut, pairToBytesOut, toBytesOut } from './keys.js';
 /**
  * A put or a tombstone of `key` at revision `mod`. Versions of one key form a chain newest → oldest
  * through `prev`; the store's index points at the newest. A tombstone has `create` 0 and `version` 0.
- * Several versions of one key can share a revision when one txn puts and deletes it (semantics §12).
+ * Several versions of one key can share a revision when one txn puts and deletes it (docs/semantics.md §12).
  */
 export class KeyRev {
   /** The key's slot in the store's indexes, set when the version is committed (saves a lookup per write). */

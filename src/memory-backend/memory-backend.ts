@@ -50,6 +50,7 @@ const STORE_OPTIONS = [
   'maxRequestBytes',
   'seed',
   'progressNotifyIntervalMs',
+  'etcdVersion',
 ] as const;
 
 /** The store a client connects to: the given one, or a new one it owns. */
@@ -103,7 +104,10 @@ export class MemoryBackend implements KvBackend {
     store.linkClient(this);
   }
 
-  /** Give this client its simulated link to the store (called by the store when its faults are in use). */
+  /**
+   * Give this client its simulated link to the store (called by the store when its faults are in use).
+   * @internal
+   */
   attachFaults(faults: StoreFaults): void {
     if (this.#link !== undefined || this.#closed) return;
     const streams = this.#streams;
@@ -241,6 +245,7 @@ export class MemoryBackend implements KvBackend {
     if (this.#ownsStore) await this.store.close();
   }
 
+  /** {@link close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

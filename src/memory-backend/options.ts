@@ -1,6 +1,7 @@
 /** Options of the memory store and its clients. */
 
 import type { Clock } from '../interface/clock.js';
+import type { DEFAULT_ETCD_VERSION } from './etcd-version.js';
 import type { LinkTimingOptions } from './faults/timing.js';
 import type { MemoryStore } from './store.js';
 
@@ -21,6 +22,14 @@ export interface MemoryStoreOptions {
   seed?: number | bigint;
   /** Interval of watch progress notifications in ms (etcd: 10 minutes). */
   progressNotifyIntervalMs?: number;
+  /**
+   * The etcd release to behave as where releases differ, "major.minor.patch", 3.4.0 or later (default
+   * {@link DEFAULT_ETCD_VERSION}, current etcd). Maintenance.Status reports it. Set it to the version your
+   * production etcd runs, e.g. "3.4.23", to get that release's watch behaviour; etcd-version.ts lists what
+   * it selects (progress requests while a watcher is not synced, progress for watchers that start in the
+   * future, a negative start revision).
+   */
+  etcdVersion?: string;
 }
 
 /**

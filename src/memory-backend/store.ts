@@ -51,6 +51,7 @@ import {
   execTxn,
   readRange,
 } from './apply.js';
+import { DEFAULT_ETCD_VERSION, type EtcdBehaviour, etcdBehaviour } from './etcd-version.js';
 import type { ClientLink } from './faults/link.js';
 import { StoreFaults } from './faults/store-faults.js';
 import type { KeyRev } from './key-rev.js';
@@ -67,8 +68,8 @@ import { WatchHub } from './watch-hub.js';
 import { MemoryWatchStream, type StreamHost } from './watch-stream.js';
 import { WriteView } from './write-view.js';
 
-/** The etcd version the memory backend mirrors (reported by Status). */
-export const MEMORY_ETCD_VERSION = '3.6.0';
+/** The etcd release the memory store mirrors by default (its `etcdVersion` option). */
+export const MEMORY_ETCD_VERSION = DEFAULT_ETCD_VERSION;
 
 /** A positive integer option, or its default. */
 function positiveOption(name: string, value: unknown, fallback: number): number {
@@ -123,6 +124,7 @@ export class MemoryStore implements AsyncDisposable {
   readonly #maxTxnOps: number;
   readonly #maxRequestBytes: number;
   readonly #progressIntervalMs: number;
+  readonly #behaviour: EtcdBehaviour;
   readonly #ctx: ApplyContext;
   #watchers = 0;
   #closed = false;
@@ -132,6 +134,7 @@ export class MemoryStore implements AsyncDisposable {
   #faults: StoreFaults | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
+    this.#behaviour = etcdBehaviour(options.etcdVersion ?? DEFAULT_ETCD_VERSION);
     this.clock = options.clock ?? realClock;
     this.#maxTxnOps = positiveOption('maxTxnOps', options.maxTxnOps, 128);
     this.#maxRequestBytes = positiveOption('maxRequestBytes', options.maxRequestBytes, 1_572_864);
@@ -180,6 +183,11 @@ export class MemoryStore implements AsyncDisposable {
       for (const client of this.#clients) client.attachFaults(this.#faults);
     }
     return this.#faults;
+  }
+
+  /** The etcd release this store behaves as where releases differ (the `etcdVersion` option). */
+  get etcdVersion(): string {
+    return this.#behaviour.version;
   }
 
   /** The current revision. */
@@ -353,7 +361,7 @@ export class MemoryStore implements AsyncDisposable {
     this.#enter();
     return {
       header: this.header(this.#mvcc.rev),
-      version: MEMORY_ETCD_VERSION,
+      version: this.#behaviour.version,
       dbSize: this.#mvcc.bytes,
       leader: this.memberId,
       raftIndex: this.#mvcc.rev,
@@ -364,6 +372,7 @@ export class MemoryStore implements AsyncDisposable {
   /**
    * A new watch stream on this store; `detach` runs once when it closes. Used by clients, which own
    * their streams.
+   * @internal
    */
   openWatchStream(detach: (stream: MemoryWatchStream) => void): MemoryWatchStream {
     const host: StreamHost = {
@@ -371,6 +380,7 @@ export class MemoryStore implements AsyncDisposable {
       hub: this.#hub,
       clock: this.clock,
       progressIntervalMs: this.#progressIntervalMs,
+      behaviour: this.#behaviour,
       header: (revision) => this.header(revision),
       watchersChanged: (delta) => {
         this.#watchers += delta;
@@ -389,23 +399,33 @@ export class MemoryStore implements AsyncDisposable {
     this.#clients.clear();
   }
 
+  /** {@link close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
-  /** Register a client (called by its constructor); returns its default name. */
+  /**
+   * Register a client (called by its constructor); returns its default name.
+   * @internal
+   */
   attach(client: MemoryBackend): string {
     if (this.#closed) throw new ClosedError('memory store is closed');
     this.#clients.add(client);
     return `client-${++this.#clientSeq}`;
   }
 
-  /** Give a new client its fault link, if this store's faults are in use (called by its constructor). */
+  /**
+   * Give a new client its fault link, if this store's faults are in use (called by its constructor).
+   * @internal
+   */
   linkClient(client: MemoryBackend): void {
     if (this.#faults !== undefined) client.attachFaults(this.#faults);
   }
 
-  /** Forget a closed client (and its fault link). */
+  /**
+   * Forget a closed client (and its fault link).
+   * @internal
+   */
   detach(client: MemoryBackend, link: ClientLink | undefined): void {
     this.#clients.delete(client);
     if (link !== undefined) this.#faults?.forget(link);

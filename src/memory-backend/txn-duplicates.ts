@@ -1,7 +1,7 @@
 /**
  * etcd's duplicate-key check for txns (checkIntervals in v3rpc/key.go), reproduced exactly: per branch and
  * recursively, a key may be put once, and a put may not fall inside a delete interval on the same path. As
- * in etcd, a from-key delete (range end "\0") or an inverted range never conflicts (semantics §12).
+ * in etcd, a from-key delete (range end "\0") or an inverted range never conflicts (docs/semantics.md §12).
  */
 
 import { DuplicateKeyError } from '../interface/errors.js';

@@ -11,6 +11,7 @@ import type { Clock, ClockTimer } from '../interface/clock.js';
 import { InvalidArgumentError } from '../interface/errors.js';
 import type { ResponseHeader } from '../interface/kv.js';
 import type { WatchCreateRequest, WatchEvent, WatchResponse, WatchStream } from '../interface/watch.js';
+import type { EtcdBehaviour } from './etcd-version.js';
 import type { KeyRev } from './key-rev.js';
 import { inRange, KEY_INFINITY, type KeyRange, storeString } from './keys.js';
 import type { MvccStore } from './mvcc-store.js';
@@ -23,6 +24,8 @@ export interface StreamHost {
   readonly clock: Clock;
   /** Interval of progress notifications for watchers that ask for them (etcd: 10 min). */
   readonly progressIntervalMs: number;
+  /** The etcd release's behaviour where releases differ. */
+  readonly behaviour: EtcdBehaviour;
   header(revision: number): ResponseHeader;
   /** Watchers were added (+n) or removed (−n), for the store's count. */
   watchersChanged(delta: number): void;
@@ -40,8 +43,13 @@ class StreamWatcher implements HubWatcher {
   pos = -1;
   /** Highest log position known to touch this watcher's keys (reads stop there). */
   lastPos = -1;
-  /** Its start was below the compact revision. */
+  /** Its start (or position) was below the compact revision. */
   compacted = false;
+  /**
+   * Canceled for compaction: it gets nothing more, but, as in etcd, it keeps its ID (a create with that
+   * ID is a duplicate) until the client cancels it, and that cancel is answered.
+   */
+  retired = false;
   /** Events were sent since the last progress tick. */
   sentSinceTick = false;
   /** Revision after the last event delivered: where a re-created watcher resumes. */
@@ -55,6 +63,8 @@ class StreamWatcher implements HubWatcher {
     readonly range: KeyRange,
     /** First revision to deliver. */
     readonly startRev: number,
+    /** The start revision asked for (0: "now"); progress waits until the store reaches it. */
+    readonly requestedStart: number,
     readonly prevKv: boolean,
     readonly noPut: boolean,
     readonly noDelete: boolean,
@@ -107,6 +117,8 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
   #closed = false;
   #error: unknown;
   #drainQueued = false;
+  /** A progress request waits for every watcher to be synced (releases with `deferred` progress). */
+  #deferredProgress = false;
   #progressTimer: ClockTimer | undefined;
   /** Stalled by a fault (link down, client paused): nothing is delivered but local replies. */
   #suspended = false;
@@ -147,7 +159,9 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
       this.#refuse(DUPLICATE_ID);
       return;
     }
-    if (start < 0) {
+    // Current etcd refuses a negative start; older releases create the watcher and then cancel it as
+    // compacted (its start is below any compact revision), which the code below does.
+    if (start < 0 && this.#host.behaviour.negativeWatchStart === 'refused') {
       this.#refuse(NEGATIVE_START);
       return;
     }
@@ -157,6 +171,7 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
       id,
       { start: key, end },
       startRev,
+      start,
       prevKv,
       filters.includes('NOPUT'),
       filters.includes('NODELETE'),
@@ -178,7 +193,10 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
     this.#wake();
   }
 
-  /** WatchCancelRequest; an unknown ID gets no reply. */
+  /**
+   * WatchCancelRequest; an unknown ID gets no reply. A watcher already canceled for compaction is still
+   * known until then, so its cancel is answered too (etcd does the same).
+   */
   cancel(watchId: number): void {
     const id = intArg('watchId', watchId);
     const w = this.#watchers.get(id);
@@ -192,18 +210,36 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
     } else this.#reply(reply);
   }
 
-  /** WatchProgressRequest: answered (watch ID −1) only when every watcher is caught up (etcd 3.6). */
+  /**
+   * WatchProgressRequest, answered with watch ID −1 at the current revision. When some watcher is not
+   * synced, the etcd release decides (see ProgressRequestMode): answered at once, held until all are
+   * synced, or dropped. When all are, it is answered, but only if the stream has a watcher (etcd sends it
+   * on one); old releases answer even then.
+   */
   requestProgress(): void {
     if (this.#closed) return;
     if (this.#suspended) {
       this.#outbox.push({ progress: true });
       return;
     }
+    const mode = this.#host.behaviour.progressRequest;
+    if (mode === 'at-once') this.#reply(this.#empty(this.#host.store.rev, -1));
+    else if (!this.#progressIfSynced() && mode === 'deferred') this.#deferredProgress = true;
+  }
+
+  /** Reply to a progress request if every watcher is synced (etcd: progressIfSync); true if so. */
+  #progressIfSynced(): boolean {
     const rev = this.#host.store.rev;
     for (const w of this.#watchers.values()) {
-      if (!this.#caughtUp(w) || w.startRev > rev + 1) return;
+      if (!this.#caughtUp(w) || !this.#started(w, rev)) return false;
     }
-    this.#reply(this.#empty(rev, -1));
+    if (this.#watchers.size > 0) this.#reply(this.#empty(rev, -1));
+    return true;
+  }
+
+  /** After each response of a watcher (etcd's send loop): answer a held progress request if now synced. */
+  #afterWatcherResponse(): void {
+    if (this.#deferredProgress && this.#progressIfSynced()) this.#deferredProgress = false;
   }
 
   /** Close the stream, cancelling every watcher; iteration ends. */
@@ -249,6 +285,7 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
   /** Cancel every watcher as etcd cancels one that fell behind compaction (a fault), at `revision`. */
   cancelCompacted(revision: number): void {
     for (const w of this.#watchers.values()) {
+      if (w.retired) continue;
       w.compactedAt = revision;
       w.compacted = true;
       this.#behind.add(w);
@@ -310,7 +347,7 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
   /** Point `w` at the revision after its last delivered event, as a new create from there would. */
   #recreate(w: StreamWatcher): void {
     const store = this.#host.store;
-    if (w.compactedAt !== undefined) return;
+    if (w.compactedAt !== undefined || w.retired) return;
     w.lastPos = store.logEnd - 1;
     w.compacted = w.nextRev < store.compactRev;
     w.pos = w.compacted || w.nextRev > store.rev ? -1 : store.firstPosAtOrAfter(w.nextRev);
@@ -328,6 +365,14 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
       canceled: true,
       cancelReason: reason,
     });
+  }
+
+  /** Stop a watcher canceled for compaction; it stays on the stream until cancelled (see `retired`). */
+  #retire(w: StreamWatcher): void {
+    w.retired = true;
+    w.compacted = true;
+    this.#behind.delete(w);
+    this.#host.hub.remove(w);
   }
 
   #remove(w: StreamWatcher): void {
@@ -386,6 +431,15 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
     return undefined;
   }
 
+  /**
+   * True once the store reached the start revision `w` asked for. etcd (3.4.38, 3.5.22, 3.6.2 on) sends
+   * no progress for a watcher whose start is still ahead: a notice at a revision below its start would
+   * say nothing about it. Older releases count such a watcher as synced.
+   */
+  #started(w: StreamWatcher, rev: number): boolean {
+    return this.#host.behaviour.progressForFutureWatchers || w.requestedStart <= rev;
+  }
+
   /** True when `w` has nothing left to deliver (settling it if its pending changes are all filtered). */
   #caughtUp(w: StreamWatcher): boolean {
     if (w.pos < 0 && !w.compacted) return true;
@@ -406,10 +460,17 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
 
   /** Build `w`'s next response (one revision), or mark it caught up and return undefined. */
   #pull(w: StreamWatcher): WatchResponse | undefined {
+    const response = this.#nextResponse(w);
+    if (response !== undefined) this.#afterWatcherResponse();
+    return response;
+  }
+
+  #nextResponse(w: StreamWatcher): WatchResponse | undefined {
     const store = this.#host.store;
     if (w.compacted || w.pos < store.logBase) {
-      this.#remove(w);
-      // etcd leaves the header unset on a compaction cancel: revision 0.
+      this.#retire(w);
+      // etcd leaves the header unset on a compaction cancel: revision 0. Its compact revision is −1 before
+      // the first compaction (a negative start on releases that accept one).
       return { ...this.#empty(0, w.id), canceled: true, compactRevision: w.compactedAt ?? store.compactRev };
     }
     let pos = this.#nextMatch(w);
@@ -466,11 +527,16 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
   /** Every caught-up watcher that asked for progress and got no events since the last tick gets a notice. */
   #progressTick(): void {
     const rev = this.#host.store.rev;
+    let sent = false;
     for (const w of this.#watchers.values()) {
       if (!w.progressNotify) continue;
-      if (!w.sentSinceTick && w.startRev <= rev + 1 && this.#caughtUp(w)) this.#reply(this.#empty(rev, w.id));
+      if (!w.sentSinceTick && this.#started(w, rev) && this.#caughtUp(w)) {
+        this.#reply(this.#empty(rev, w.id));
+        sent = true;
+      }
       w.sentSinceTick = false;
     }
+    if (sent) this.#afterWatcherResponse();
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Election: etcd's leader election (client/v3/concurrency/election.go, semantics §10). Candidates put
+ * Election: etcd's leader election (client/v3/concurrency/election.go, docs/semantics.md §10). Candidates put
  * `pfx/<leaseHex>` on their session's lease; the key with the lowest create revision is the leader and
  * its value is the leader's proclamation. Like a lock, each candidate waits only on its predecessor.
  */

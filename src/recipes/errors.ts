@@ -1,6 +1,6 @@
 /**
  * Errors of the coordination recipes, with the messages of etcd's Go client (client/v3/concurrency)
- * where one exists (semantics §9, client-library errors). All extend {@link EtcdError}.
+ * where one exists (docs/semantics.md §9, client-library errors). All extend {@link EtcdError}.
  */
 
 import { EtcdError, fixedError, GrpcStatus, type GrpcStatusCode } from '../interface/errors.js';
@@ -28,6 +28,29 @@ export class LockReleasedError extends fixedError(
   'mutex: lock has already been released',
 ) {}
 
+/**
+ * A lock attempt failed after its key may have been written, and removing that key failed too (retried for
+ * up to the session TTL). The key may remain, holding up every later contender, until the session ends
+ * (close() revokes it; otherwise it expires with the lease). `cause` is why the lock failed.
+ */
+export class LockCleanupError extends EtcdError {
+  override readonly code = 'ErrLockCleanup';
+  override readonly grpcCode: GrpcStatusCode = GrpcStatus.UNAVAILABLE;
+  /** The contender's key that may remain. */
+  readonly key: string;
+  /** The last error of the attempts to delete it. */
+  readonly cleanupError: unknown;
+  /** `what` names the failed operation, e.g. "mutex: lock" (the default) or "semaphore: acquire". */
+  constructor(key: string, options: ErrorOptions & { cleanupError: unknown; what?: string }) {
+    super(
+      `${options.what ?? 'mutex: lock'} failed and its key ${JSON.stringify(key)} could not be removed; it may remain, holding up other contenders, until the session ends`,
+      { cause: options.cause },
+    );
+    this.key = key;
+    this.cleanupError = options.cleanupError;
+  }
+}
+
 /** Proclaim by a candidate that is not (or no longer) the leader (Go: `ErrElectionNotLeader`). */
 export class NotLeaderError extends fixedError(
   'ErrElectionNotLeader',
@@ -37,7 +60,7 @@ export class NotLeaderError extends fixedError(
 
 /**
  * The election has no leader (Go: `ErrElectionNoLeader`). Not the cluster-level "etcdserver: no leader",
- * which is {@link ClusterNoLeaderError}.
+ * which is {@link etcd-kv-kit!ClusterNoLeaderError | ClusterNoLeaderError}.
  */
 export class NoLeaderError extends fixedError(
   'ErrElectionNoLeader',
@@ -83,3 +106,34 @@ export class WaitTimeoutError extends EtcdError {
     super(`${what}: timed out after ${ms} ms`, options);
   }
 }
+
+/** A DoubleBarrier already has its count of participants (Go: `ErrTooManyClients`). */
+export class TooManyClientsError extends fixedError(
+  'ErrTooManyClients',
+  GrpcStatus.FAILED_PRECONDITION,
+  'too many clients',
+) {}
+
+/** Barrier.hold on a barrier that another session holds (Go: `ErrKeyExists`). */
+export class KeyExistsError extends fixedError(
+  'ErrKeyExists',
+  GrpcStatus.ALREADY_EXISTS,
+  'key already exists',
+) {}
+
+/** Semaphore.tryAcquire found every permit held or other contenders queued first. */
+export class SemaphoreFullError extends fixedError(
+  'ErrSemaphoreFull',
+  GrpcStatus.FAILED_PRECONDITION,
+  'semaphore: no permit available',
+) {}
+
+/**
+ * A queue item's claim is gone (the consumer's session ended, or the item was released) while the item
+ * is still in the queue: it was, or will be, delivered again. Nothing was written.
+ */
+export class ClaimLostError extends fixedError(
+  'ErrClaimLost',
+  GrpcStatus.FAILED_PRECONDITION,
+  'queue: claim lost; the item is back in the queue',
+) {}

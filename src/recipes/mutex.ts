@@ -1,5 +1,5 @@
 /**
- * Mutex: etcd's distributed lock (client/v3/concurrency/mutex.go), step for step (semantics §10).
+ * Mutex: etcd's distributed lock (client/v3/concurrency/mutex.go), step for step (docs/semantics.md §10).
  *
  * Each contender puts `pfx/<leaseHex>` on its session's lease; the key with the lowest create revision
  * holds the lock, and every other contender waits only for the key just before its own. Leases are
@@ -11,8 +11,15 @@ import { leaseHex } from '../common/bytes.js';
 import type { KvBackend } from '../interface/backend.js';
 import { InvalidArgumentError } from '../interface/errors.js';
 import type { Compare, RequestOp, ResponseHeader, TxnResponse } from '../interface/kv.js';
-import { LockedError, LockReleasedError, SessionExpiredError, WaitTimeoutError } from './errors.js';
-import { firstCreate, linkSignals, throwIfAborted } from './internal.js';
+import {
+  type LockCleanupError,
+  LockedError,
+  LockReleasedError,
+  SessionExpiredError,
+  WaitTimeoutError,
+} from './errors.js';
+import { removeKey } from './hold.js';
+import { firstCreate, linkSignals, throwIfAborted, waitSignal } from './internal.js';
 import type { Session } from './session.js';
 import { waitDeletes } from './wait-deletes.js';
 
@@ -108,13 +115,21 @@ export class Mutex implements AsyncDisposable {
 
   /**
    * Acquire the lock, waiting (only on the immediate predecessor) until it is free. Resolves to this
-   * mutex. On abort, timeout or error the contender's key is removed. Throws
-   * {@link SessionExpiredError} when the session's lease is gone once the wait is over (etcd #11456).
+   * mutex. Throws {@link SessionExpiredError} when the session's lease is gone once the wait is over
+   * (etcd #11456).
+   *
+   * After any failure once the acquire request was sent (abort, timeout, an error of the acquire itself,
+   * such as an UnknownOutcomeError whose put was in fact applied, or of the wait), the contender's key is
+   * deleted, retried with backoff for up to the session TTL, so it never holds up other contenders. If it
+   * still cannot be deleted, {@link LockCleanupError} is thrown (its `cause` is the original failure): the
+   * key may then remain until the session ends. A failed lock() while already held leaves the lock held.
    */
   async lock(options: LockOptions = {}): Promise<this> {
-    const { signal, dispose, timedOut } = this.#waitSignal(options);
+    const { signal, dispose, timedOut } = waitSignal(this.#backend.clock, options, 'mutex: lock');
+    const reentrant = this.held;
+    const attempt = { sent: false };
     try {
-      const response = await this.#tryAcquire(signal);
+      const response = await this.#tryAcquire(signal, attempt);
       const owner = ownerKv(response);
       if (!owner || owner.createRevision === this.#myRev) {
         this.#hdr = response.header;
@@ -136,11 +151,13 @@ export class Mutex implements AsyncDisposable {
         this.#markHeld();
         return this;
       } catch (error) {
-        await this.#release().catch(() => {});
         if (timedOut()) throw new WaitTimeoutError('mutex: lock', options.timeoutMs ?? 0, { cause: error });
         if (!this.#session.alive && !signal?.aborted) throw new SessionExpiredError({ cause: error });
         throw error;
       }
+    } catch (error) {
+      if (attempt.sent && !reentrant) await this.#removeKey(error);
+      throw error;
     } finally {
       dispose();
     }
@@ -148,28 +165,34 @@ export class Mutex implements AsyncDisposable {
 
   /**
    * Acquire the lock only if it is free now. Otherwise delete this contender's key and throw
-   * {@link LockedError} (Go: TryLock). Resolves to this mutex.
+   * {@link LockedError} (Go: TryLock). Resolves to this mutex. Its key is removed after any failure, as
+   * in {@link lock}.
    */
   async tryLock(options: LockOptions = {}): Promise<this> {
-    const { signal, dispose } = this.#waitSignal(options);
+    const { signal, dispose } = waitSignal(this.#backend.clock, options, 'mutex: lock');
+    const reentrant = this.held;
+    const attempt = { sent: false };
     try {
-      const response = await this.#tryAcquire(signal);
+      const response = await this.#tryAcquire(signal, attempt);
       const owner = ownerKv(response);
       if (!owner || owner.createRevision === this.#myRev) {
         this.#hdr = response.header;
         this.#markHeld();
         return this;
       }
-      await this.#backend.deleteRange({ key: this.#myKey });
-      this.#myKey = RELEASED;
-      this.#myRev = -1;
       throw new LockedError();
+    } catch (error) {
+      if (attempt.sent && !reentrant) await this.#removeKey(error);
+      throw error;
     } finally {
       dispose();
     }
   }
 
-  /** Release the lock: delete this contender's key. Throws {@link LockReleasedError} if not locked. */
+  /**
+   * Release the lock: delete this contender's key. Throws {@link LockReleasedError} if not locked. If the
+   * delete fails, the mutex stays held (as in Go) and unlock() can be called again.
+   */
   async unlock(options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#myKey === '' || this.#myRev <= 0 || this.#myKey === RELEASED) throw new LockReleasedError();
     await this.#release(options.signal);
@@ -182,11 +205,12 @@ export class Mutex implements AsyncDisposable {
   }
 
   /** Go's tryAcquire: one txn that creates our key (or finds it) and reads the current owner. */
-  async #tryAcquire(signal: AbortSignal | undefined): Promise<TxnResponse> {
+  async #tryAcquire(signal: AbortSignal | undefined, attempt: { sent: boolean }): Promise<TxnResponse> {
     throwIfAborted(signal);
     if (!this.#session.alive) throw new SessionExpiredError({ cause: this.#session.done.reason });
     this.#myKey = this.#pfx + leaseHex(this.#session.lease);
     const getOwner: RequestOp = { requestRange: firstCreate(this.#pfx) };
+    attempt.sent = true;
     const response = await this.#backend.txn(
       {
         compare: [{ key: this.#myKey, target: 'CREATE', result: 'EQUAL', createRevision: 0 }],
@@ -207,15 +231,32 @@ export class Mutex implements AsyncDisposable {
     return response;
   }
 
+  /** Delete our key; the state says "released" only once the delete succeeded (Go: Unlock). */
   async #release(signal?: AbortSignal): Promise<void> {
-    const key = this.#myKey;
+    await this.#backend.deleteRange({ key: this.#myKey }, { signal });
+    this.#reset();
+  }
+
+  /**
+   * After a failed lock attempt: delete our key (the put may have been applied even when its reply was
+   * lost), with the recipes' shared cleanup; past the session TTL it throws {@link LockCleanupError}.
+   */
+  async #removeKey(failure: unknown): Promise<void> {
+    try {
+      // Unguarded, as Go's Mutex deletes: the key is this session's own.
+      await removeKey(this.#session, this.#myKey, undefined, failure, 'mutex: lock');
+    } finally {
+      this.#reset();
+    }
+  }
+
+  #reset(): void {
     this.#unlink?.();
     this.#unlink = undefined;
     this.#lost = undefined;
     this.#myKey = RELEASED;
     this.#myRev = -1;
     this.#hdr = undefined;
-    await this.#backend.deleteRange({ key }, { signal });
   }
 
   #markHeld(): void {
@@ -227,30 +268,6 @@ export class Mutex implements AsyncDisposable {
     else done.addEventListener('abort', onDone, { once: true });
     this.#lost = lost;
     this.#unlink = () => done.removeEventListener('abort', onDone);
-  }
-
-  /** The caller's signal plus an optional timeout on the backend clock. */
-  #waitSignal(options: LockOptions): {
-    signal: AbortSignal | undefined;
-    dispose(): void;
-    timedOut(): boolean;
-  } {
-    if (options.timeoutMs === undefined)
-      return { signal: options.signal, dispose: () => {}, timedOut: () => false };
-    const linked = linkSignals(options.signal);
-    let fired = false;
-    const timer = this.#backend.clock.setTimeout(() => {
-      fired = true;
-      linked.abort(new WaitTimeoutError('mutex: lock', options.timeoutMs ?? 0));
-    }, options.timeoutMs);
-    return {
-      signal: linked.signal,
-      dispose: () => {
-        timer.cancel();
-        linked.dispose();
-      },
-      timedOut: () => fired,
-    };
   }
 }
 

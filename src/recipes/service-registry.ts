@@ -276,24 +276,31 @@ export class Registration implements AsyncDisposable {
     );
   }
 
-  /** Re-register on a new session until it works or the registration is withdrawn. */
+  /**
+   * Re-register on a new session until it works or the registration is withdrawn. The old lease may still
+   * be alive (the server was only unreachable, or kept it across a restart), so the key is first moved to
+   * the new lease with one put (watchers see a PUT, never a DELETE), and only then is the old lease revoked.
+   */
   async #recover(lost: Session): Promise<void> {
-    // If the server was merely unreachable the old lease may still be alive: revoke it (best effort).
-    void lost.close().catch(() => {});
     const signal = this.#stop.signal;
-    while (!signal.aborted) {
-      try {
-        await this.#registerOnce(signal);
-        if (signal.aborted) {
-          await this.#session?.close().catch(() => {});
+    try {
+      while (!signal.aborted) {
+        try {
+          await this.#registerOnce(signal);
+          if (signal.aborted) {
+            await this.#session?.close().catch(() => {});
+            return;
+          }
+          const session = this.#session!;
+          for (const cb of this.#listeners) cb(session);
           return;
+        } catch {
+          await sleep(this.#backend.clock, this.#retryMs, signal).catch(() => {});
         }
-        const session = this.#session!;
-        for (const cb of this.#listeners) cb(session);
-        return;
-      } catch {
-        await sleep(this.#backend.clock, this.#retryMs, signal).catch(() => {});
       }
+    } finally {
+      // Best effort: a lease that is really gone answers "not found", which close() accepts.
+      await lost.close().catch(() => {});
     }
   }
 }

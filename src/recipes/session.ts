@@ -9,6 +9,7 @@ import { LeaseLostError } from '../lease/errors.js';
 import { type KeepAlive, keepAlive } from '../lease/keep-alive.js';
 import { SessionClosedError } from './errors.js';
 import { throwIfAborted } from './internal.js';
+import type { Mutex } from './mutex.js';
 
 /** Options for {@link Session.create}. */
 export interface SessionOptions {
@@ -23,9 +24,27 @@ export interface SessionOptions {
 /**
  * A lease with a keepalive loop on `backend.clock`.
  *
- * `done` aborts when the session ends: its `reason` is a {@link LeaseLostError} when the lease was lost
- * (expired, revoked elsewhere, or no keepalive succeeded within the TTL), or a {@link SessionClosedError}
- * after orphan() or close(). `finished` resolves with the same reason.
+ * `done` aborts when the session ends; `finished` resolves with the same reason. What each reason
+ * guarantees about the lease on the server (and so about the locks, leaderships and registrations on it):
+ *
+ * - {@link LeaseLostError} `expired`: a keepalive was answered with TTL 0. The server has no such lease
+ *   any more (it expired, or another client revoked it): every key on it has been deleted.
+ * - {@link LeaseLostError} `unreachable`: no keepalive succeeded within the TTL (server down, partition,
+ *   replies lost). This is the client's conclusion, not the server's: the lease may still be alive. Its
+ *   keys can stay visible to others, and a guarded write ({@link Mutex.guardedTxn}, an election's
+ *   ownership compare) can still commit, until the server expires it: up to one TTL after the last renewal
+ *   it received, or one TTL after an etcd restart or leader change, since etcd then gives every lease a
+ *   fresh TTL.
+ * - {@link SessionClosedError} `closed`: close() was called. The lease is revoked (its keys deleted) once
+ *   close() resolves without an error; if the revoke failed, as for `orphaned`.
+ * - {@link SessionClosedError} `orphaned`: orphan() stopped the renewals. The lease and its keys live on
+ *   until it expires on the server (up to one TTL, as above).
+ *
+ * What a holder must do: once `done` aborts, stop acting as the holder (stop the work the lock or
+ * leadership protects; start nothing new under it). That is not enough on its own: `done` can come late
+ * (a process paused past the TTL learns nothing until it runs again) and the lease can outlive it, so
+ * make every protected write a guarded write (or check a fencing token), which the server refuses once
+ * the lease and its key are gone, whatever this process believes.
  */
 export class Session implements AsyncDisposable {
   /** The backend the session's lease lives on. */
@@ -82,7 +101,11 @@ export class Session implements AsyncDisposable {
     return new Session(backend, granted.id, granted.ttl, sentAt);
   }
 
-  /** Aborted when the session ends; see the class comment for the reasons. */
+  /**
+   * Aborted when the session ends. Its reason is a {@link LeaseLostError} (`expired`: the lease is gone on
+   * the server; `unreachable`: no renewal within the TTL, the lease may still be alive there) or a
+   * {@link SessionClosedError} (`closed`, `orphaned`). See the class comment for what each guarantees.
+   */
   get done(): AbortSignal {
     return this.#done.signal;
   }

@@ -1,5 +1,5 @@
 /**
- * STM: software transactional memory over etcd, as in client/v3/concurrency/stm.go (semantics §10).
+ * STM: software transactional memory over etcd, as in client/v3/concurrency/stm.go (docs/semantics.md §10).
  * `apply` reads and writes through the STM; commit is one txn whose compares detect conflicting writes
  * since the reads; on conflict `apply` runs again.
  */

@@ -42,9 +42,9 @@ export async function waitDeletes(
 /**
  * Wait for a DELETE of `kv.key`, watching from `revision` (the header revision of the read that saw the
  * key, as Go does). A watch that ends any other way (compacted, canceled) just returns: the caller's
- * loop reads again, so nothing can be missed.
+ * loop reads again, so nothing can be missed. Exported for the recipes' own read-then-wait loops.
  */
-async function waitDelete(
+export async function waitDelete(
   backend: KvBackend,
   kv: KeyValue,
   revision: number,

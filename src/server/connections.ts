@@ -10,6 +10,7 @@
 import type { Socket } from 'node:net';
 import type { MemoryBackend } from '../memory-backend/memory-backend.js';
 import type { MemoryStore } from '../memory-backend/store.js';
+import type { PeerCall } from './grpc/context.js';
 
 /** One accepted connection. */
 export interface Connection {
@@ -31,6 +32,24 @@ export const CLIENT_NAME_METADATA = 'etcd-kv-kit-client';
 export function peerOf(socket: Pick<Socket, 'remoteAddress' | 'remotePort'>): string {
   const address = socket.remoteAddress ?? 'unknown';
   return address.includes(':') ? `[${address}]:${socket.remotePort}` : `${address}:${socket.remotePort}`;
+}
+
+/**
+ * Request header in which the transport gives the peer of a connection that grpc-js reads through a
+ * JavaScript stream (transport/rewriting-stream.ts): its HTTP/2 session cannot tell the address.
+ */
+export const PEER_HEADER = 'etcd-kv-kit-peer';
+
+/**
+ * The peer a call's connection is registered under: grpc-js's getPeer(), or when that is "unknown" (a
+ * rewritten connection), the last {@link PEER_HEADER} value — the transport appends it after whatever
+ * the client sent. The header is never trusted when grpc-js knows the address.
+ */
+export function peerOfCall(call: PeerCall): string {
+  const peer = call.getPeer();
+  if (peer !== 'unknown') return peer;
+  const tagged = call.metadata?.get(PEER_HEADER).at(-1);
+  return typeof tagged === 'string' ? tagged : peer;
 }
 
 /** Connections by peer. */

@@ -1,11 +1,15 @@
 /**
  * The client port: a TCP (or TLS) listener whose connections carry either gRPC (HTTP/2) or plain
  * HTTP/1.1, told apart by their first bytes, as etcd serves both on one port. The listener owns the
- * sockets and hands each to the gRPC server or the HTTP server.
+ * sockets and hands each to the gRPC server or the HTTP server; an HTTP/2 connection first goes through
+ * its opening (transport/open-http2.ts), which decides whether nghttp2 can read it as it is.
  */
 
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { PREFACE } from './transport/frames.js';
+import { openHttp2 } from './transport/open-http2.js';
 
 /** TLS settings, as etcd's --cert-file, --key-file, --trusted-ca-file and --client-cert-auth give them. */
 export interface ListenerTls {
@@ -20,30 +24,36 @@ export interface ListenerTls {
 /** Which server a connection goes to. */
 export type Protocol = 'grpc' | 'http';
 
-/** The HTTP/2 connection preface starts with these bytes; HTTP/1.1 starts with a method. */
-const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+/**
+ * Where an accepted connection goes: `stream` is what that server reads and writes — the socket itself,
+ * or for a gRPC client whose `:authority` nghttp2 refuses, a RewritingStream over it.
+ */
+export type Route = (socket: Socket, protocol: Protocol, stream: Duplex) => void;
 
-/** How long a connection may stay silent before its protocol is known. */
+/** How long a connection may take to show its protocol, and an HTTP/2 one its handshake. */
 const SNIFF_TIMEOUT_MS = 30_000;
 
-/** Read enough of `socket` to tell HTTP/2 from HTTP/1.1, then put the bytes back. */
-function sniff(socket: Socket, route: (protocol: Protocol) => void): void {
+/** Read enough of `socket` to tell HTTP/2 from HTTP/1.1, then route it. */
+function sniff(socket: Socket, route: Route): void {
   let seen: Buffer = Buffer.alloc(0);
   const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS);
   const onData = (chunk: Buffer): void => {
     seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
-    const n = Math.min(seen.length, H2_PREFACE.length);
-    const isH2 = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
-    if (isH2 && n < H2_PREFACE.length) return; // could still be the preface
+    const n = Math.min(seen.length, PREFACE.length);
+    const isH2 = seen.subarray(0, n).equals(PREFACE.subarray(0, n));
+    if (isH2 && n < PREFACE.length) return; // could still be the preface
     clearTimeout(timer);
     socket.off('data', onData);
     socket.off('close', onClose);
+    if (isH2) {
+      openHttp2(socket, seen, SNIFF_TIMEOUT_MS, (stream) => route(socket, 'grpc', stream));
+      return;
+    }
+    // HTTP/1.1 reads through the stream, which must flow again once the octets are back.
     socket.pause();
     socket.unshift(seen);
-    // HTTP/2 reads the socket natively and picks up the bytes put back on its next tick; a resume here
-    // would start a second reader. HTTP/1.1 reads through the stream, which must flow again.
-    route(isH2 ? 'grpc' : 'http');
-    if (!isH2) socket.resume();
+    route(socket, 'http', socket);
+    socket.resume();
   };
   const onClose = (): void => clearTimeout(timer);
   socket.on('data', onData);
@@ -66,13 +76,13 @@ export async function listen(
   url: URL,
   tls: ListenerTls | undefined,
   accept: (socket: Socket) => void,
-  route: (socket: Socket, protocol: Protocol) => void,
+  route: Route,
 ): Promise<ClientListener> {
   const onSocket = (socket: Socket): void => {
     socket.setNoDelay(true);
     socket.on('error', () => socket.destroy());
     accept(socket);
-    sniff(socket, (protocol) => route(socket, protocol));
+    sniff(socket, route);
   };
   let server: Server;
   if (url.protocol === 'https:') {

@@ -5,16 +5,18 @@
 
 import { createServer as createHttpServer } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../interface/errors.js';
 import { MemoryStore } from '../memory-backend/store.js';
-import { CLIENT_NAME_METADATA, ConnectionRegistry } from './connections.js';
+import { CLIENT_NAME_METADATA, ConnectionRegistry, peerOfCall } from './connections.js';
 import { faultApiHandler } from './faults/control-api.js';
 import type { ServiceContext } from './grpc/context.js';
 import { createGrpcServer } from './grpc/grpc-server.js';
 import { httpHandler } from './http/http-handler.js';
 import { type ClientListener, listen } from './listener.js';
 import { clientUrl, listenUrls, type ServerOptions, tlsOption } from './options.js';
+import { RewritingStream } from './transport/rewriting-stream.js';
 import { HeaderEncoder } from './wire/message.js';
 
 /** Counts of what a server holds, for leak checks. */
@@ -27,6 +29,11 @@ export interface ServerStats {
   clients: number;
   /** Watchers on the store. */
   watchers: number;
+  /**
+   * Open gRPC connections whose requests' `:authority` is rewritten for nghttp2 (Go clients given
+   * endpoints with a scheme); every other connection is read natively.
+   */
+  rewritingConnections: number;
 }
 
 /** A running simulator server. */
@@ -48,6 +55,7 @@ const STORE_OPTIONS = [
   'maxRequestBytes',
   'seed',
   'progressNotifyIntervalMs',
+  'etcdVersion',
 ] as const;
 
 /** Start a server; see {@link ServerOptions}. */
@@ -75,7 +83,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     member,
     clientFor: (call) => {
       const name = call.metadata?.get(CLIENT_NAME_METADATA)[0];
-      return registry.clientFor(call.getPeer(), typeof name === 'string' ? name : undefined);
+      return registry.clientFor(peerOfCall(call), typeof name === 'string' ? name : undefined);
     },
     trackStream: (end) => {
       streams.add(end);
@@ -94,10 +102,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     };
   }
   const httpServer = createHttpServer(http);
-  const route = (socket: Socket, protocol: 'grpc' | 'http'): void => {
-    if (protocol === 'grpc') {
-      if (registry.acceptGrpc(socket)) injector.injectConnection(socket);
-    } else httpServer.emit('connection', socket);
+  const rewriting = new Set<RewritingStream>();
+  const route = (socket: Socket, protocol: 'grpc' | 'http', stream: Duplex): void => {
+    if (protocol === 'http') {
+      httpServer.emit('connection', socket);
+      return;
+    }
+    if (!registry.acceptGrpc(socket)) return;
+    injector.injectConnection(stream);
+    if (stream instanceof RewritingStream) {
+      rewriting.add(stream);
+      socket.once('close', () => rewriting.delete(stream));
+    }
   };
   const listeners: ClientListener[] = [];
   try {
@@ -144,6 +160,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       streams: streams.size,
       clients: store.clientCount,
       watchers: store.watcherCount,
+      rewritingConnections: rewriting.size,
     }),
     close,
     [Symbol.asyncDispose]: close,

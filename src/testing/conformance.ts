@@ -1,9 +1,10 @@
 /**
  * The conformance harness: each case is written once, against {@link KvBackend} only, and runs on every
- * target (the memory backend, a real etcd, or a third party's backend). Cases live in test/conformance.
+ * target (the memory backend, a real etcd, or a third party's backend). The cases: {@link allCases}.
  */
 
 import type { KvBackend } from '../interface/backend.js';
+import { bindExpect, type ExpectFn } from './suite/expect.js';
 
 /** What a case gets: a backend, a key prefix of its own, and time control. */
 export interface CaseContext {
@@ -26,11 +27,14 @@ export interface CaseContext {
   readonly minLeaseTtl: number;
   /** Server version from Status, e.g. "3.4.23" or the memory backend's. */
   readonly serverVersion: string;
+  /** Interval of the target's periodic watch progress notifications, in ms (etcd's default: 10 min). */
+  readonly progressNotifyIntervalMs: number;
 }
 
 /** One environment a target opens per case. */
 export interface TargetCase {
   backend: KvBackend;
+  /** Let `ms` of lease time pass on this target (a manual clock, or a real sleep). */
   advanceTime(ms: number): Promise<void>;
   /** Release what `openCase` made. */
   close(): Promise<void>;
@@ -48,6 +52,11 @@ export interface BackendTarget {
   openCase(): Promise<TargetCase>;
   /** The minimum lease TTL the target grants, in seconds. */
   minLeaseTtl(): number;
+  /**
+   * The target's interval of periodic watch progress notifications, in ms (default: etcd's 10 minutes).
+   * Cases about these notifications need a short one (the built-in targets use 1 s).
+   */
+  progressNotifyIntervalMs?(): number;
 }
 
 /** A conformance case. */
@@ -55,10 +64,11 @@ export interface ConformanceCase {
   readonly name: string;
   /** Per-case timeout on real servers (ms); the harness default applies otherwise. */
   readonly timeoutMs?: number;
+  /** The case's body: throws (a failed assertion) when the target does not behave as etcd does. */
   run(ctx: CaseContext): Promise<void>;
 }
 
-/** A named group of cases (one file in test/conformance/cases). */
+/** A named group of cases (one file in src/testing/suite/cases). */
 export interface CaseGroup {
   readonly name: string;
   readonly cases: readonly ConformanceCase[];
@@ -69,11 +79,17 @@ export function defineCases(name: string, cases: ConformanceCase[]): CaseGroup {
   return { name, cases };
 }
 
-/** The test-runner functions the harness needs (vitest's, or any compatible runner's). */
+/** The test-runner functions the harness needs (vitest's, jest's, or any compatible runner's). */
 export interface TestApi {
+  /** The runner's `expect`: the shipped cases assert with it (see suite/expect.ts). */
+  expect: ExpectFn;
+  /** Group the tests that `body` registers under `name`. */
   describe(name: string, body: () => void): void;
+  /** Register one test. */
   it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
+  /** Run `body` once before the tests of the enclosing group. */
   beforeAll(body: () => Promise<void>, timeoutMs?: number): void;
+  /** Run `body` once after the tests of the enclosing group. */
   afterAll(body: () => Promise<void>, timeoutMs?: number): void;
 }
 
@@ -83,6 +99,7 @@ let prefixCounter = 0;
  * Register `groups` on `target` with the given test API. Each test is named "[target] group › case".
  */
 export function runConformance(target: BackendTarget, groups: readonly CaseGroup[], api: TestApi): void {
+  bindExpect(api.expect);
   api.describe(`[${target.name}]`, () => {
     api.beforeAll(async () => {
       await target.setup?.();
@@ -109,7 +126,9 @@ export function runConformance(target: BackendTarget, groups: readonly CaseGroup
                   waitFor: (check, timeoutMs = 5_000) => waitFor(env, check, timeoutMs),
                   minLeaseTtl: target.minLeaseTtl(),
                   serverVersion: status.version,
+                  progressNotifyIntervalMs: target.progressNotifyIntervalMs?.() ?? 600_000,
                 };
+                bindExpect(api.expect); // per test too: two runConformance calls may pass different runners' expects
                 await c.run(ctx);
               } finally {
                 await env.close();

@@ -3,7 +3,8 @@
  * 127.0.0.1 ports, all started together, data dirs under /dev/shm, `--unsafe-no-fsync`, and etcd's
  * DEFAULT raft timers (100 ms heartbeat, 1000 ms election) unless asked otherwise, so that failover is
  * measured as production would see it. Members are killed and restarted by PID on the same ports and
- * data dirs; `stop()` ends every process and removes every directory.
+ * data dirs; `stop()` ends every process and removes every directory. A cluster that is never stopped
+ * dies with the process that started it, however that process ends (see reaper.ts).
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3, type IOptions } from 'etcd3';
 import { assertEtcdInstalled, freePort, minLeaseTtlFor } from './etcd-server.js';
+import { type Guard, guardProcess } from './reaper.js';
 
 /** Options for {@link startEtcdCluster}. */
 export interface EtcdClusterOptions {
@@ -60,7 +62,7 @@ export interface EtcdCluster extends AsyncDisposable {
   readonly members: readonly EtcdMember[];
   /** Every member's client endpoint, in member order. */
   readonly endpoints: string[];
-  /** The minimum lease TTL in seconds the raft timers give (semantics §12). */
+  /** The minimum lease TTL in seconds the raft timers give (docs/semantics.md §12). */
   readonly minLeaseTtl: number;
   /** Status from one member, bounded by `timeoutMs` (default 2 s). */
   status(member: EtcdMember, timeoutMs?: number): Promise<MemberStatus>;
@@ -82,6 +84,7 @@ export interface EtcdCluster extends AsyncDisposable {
 /** Internal state of one member. */
 class Member implements EtcdMember {
   child: ChildProcess | undefined;
+  guard: Guard | undefined;
   constructor(
     readonly name: string,
     readonly clientPort: number,
@@ -106,21 +109,8 @@ class Member implements EtcdMember {
   exited(): Promise<void> {
     const c = this.child;
     if (!c || !this.running) return Promise.resolve();
+    c.ref(); // keep the process alive until the exit is seen
     return new Promise((resolve) => c.once('exit', () => resolve()));
-  }
-}
-
-/** Every cluster process still alive, killed synchronously if the test process exits without stop(). */
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
-    });
   }
 }
 
@@ -198,7 +188,12 @@ async function startOnce(options: EtcdClusterOptions): Promise<EtcdCluster> {
     } finally {
       closeSync(fd);
     }
-    track(m.child);
+    const pid = m.child.pid;
+    if (pid !== undefined) {
+      if (m.guard) m.guard.update(pid);
+      else m.guard = guardProcess(pid, [base]);
+    }
+    m.child.unref(); // a cluster nobody stopped must not keep the process alive; the guard kills it
   };
 
   // One raw client per member with no retries or circuit breaker, so each Status goes to that member.
@@ -283,6 +278,7 @@ async function startOnce(options: EtcdClusterOptions): Promise<EtcdCluster> {
       }),
     );
     rmSync(base, { recursive: true, force: true });
+    for (const m of members) m.guard?.release();
   };
 
   // All members start together: each waits for a quorum of peers before it serves.

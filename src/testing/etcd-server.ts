@@ -1,6 +1,8 @@
 /**
  * Start a throwaway etcd for tests: an `etcd` binary on PATH, free 127.0.0.1 ports, a temporary data
- * dir, `--unsafe-no-fsync` and short raft timers (ready in ~150 ms; minimum lease TTL 1 s). Stopped by PID.
+ * dir, `--unsafe-no-fsync` and short raft timers (ready in ~150 ms; minimum lease TTL 1 s). Stopped by PID;
+ * one that is never stopped dies with the process that started it, however that process ends, and its
+ * data dir goes with it (see reaper.ts).
  */
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -8,6 +10,8 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { minLeaseTtlFor } from '../common/raft-timers.js';
+import { type Guard, guardProcess } from './reaper.js';
 
 /** Options for {@link startEtcd}. */
 export interface EtcdServerOptions {
@@ -29,10 +33,18 @@ export interface EtcdServerOptions {
   probeTls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
   /** How long to wait for the server to answer (default 20 s). */
   readyTimeoutMs?: number;
+  /**
+   * Interval of periodic watch progress notifications in ms (etcd's default: 10 minutes). Passed as
+   * `--experimental-watch-progress-notify-interval`, the 3.4/3.5 name that 3.6 still accepts.
+   */
+  progressNotifyIntervalMs?: number;
 }
 
-/** A running etcd started by {@link startEtcd}. */
-export interface EtcdServer {
+/**
+ * A running etcd started by {@link startEtcd}. It does not keep the process alive: a script that ends
+ * without `stop()` exits, and the etcd is killed and its data dir removed as it does.
+ */
+export interface EtcdServer extends AsyncDisposable {
   /** Client endpoint, e.g. "http://127.0.0.1:41234". */
   readonly endpoint: string;
   readonly clientPort: number;
@@ -41,19 +53,21 @@ export interface EtcdServer {
   readonly pid: number;
   /** etcd's own log, for diagnosing failures. */
   readonly logFile: string;
-  /** The minimum lease TTL in seconds these raft timers give (semantics §12). */
+  /** The minimum lease TTL in seconds these raft timers give (docs/semantics.md §12). */
   readonly minLeaseTtl: number;
   /** SIGKILL the process (data dir kept) and wait until it has exited. */
   kill(): Promise<void>;
   /** Start again on the same ports and data dir, after kill(). */
   restart(): Promise<void>;
-  /** Stop the process and delete the data dir. */
+  /** Stop the process and delete the data dir (also what `await using` does). */
   stop(): Promise<void>;
 }
 
 /** Message given when the etcd binary is missing: never turn that into skipped tests. */
 export const ETCD_MISSING =
-  'etcd binary not found on PATH. Install it (Debian/Ubuntu: `apt-get install -y etcd-server`) or run `bash .ci/run`.';
+  'etcd binary not found on PATH: startEtcd() runs a real etcd server. Install etcd 3.4 or later ' +
+  '(Debian/Ubuntu: `sudo apt-get install -y etcd-server`; others: the release binaries from etcd.io) ' +
+  'and make sure `etcd --version` works in this shell.';
 
 /** Throw a clear error unless an `etcd` binary is on PATH. */
 export function assertEtcdInstalled(): void {
@@ -78,11 +92,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The minimum lease TTL for given raft timers: ceil(⌊3 × ticks / 2⌋ × heartbeat), in seconds. */
-export function minLeaseTtlFor(heartbeatMs: number, electionMs: number): number {
-  const ticks = Math.floor(electionMs / heartbeatMs);
-  return Math.ceil((Math.floor((3 * ticks) / 2) * heartbeatMs) / 1000);
-}
+export { minLeaseTtlFor };
 
 /** Start etcd and wait until it serves requests. */
 export async function startEtcd(options: EtcdServerOptions = {}): Promise<EtcdServer> {
@@ -119,17 +129,27 @@ export async function startEtcd(options: EtcdServerOptions = {}): Promise<EtcdSe
     '--unsafe-no-fsync',
     '--log-level',
     'warn',
+    ...(options.progressNotifyIntervalMs === undefined
+      ? []
+      : ['--experimental-watch-progress-notify-interval', `${options.progressNotifyIntervalMs}ms`]),
     ...(options.extraArgs ?? []),
   ];
 
   let child: ChildProcess | undefined;
+  let guard: Guard | undefined;
   const launch = async (): Promise<void> => {
     // etcd's output goes to a file: an inherited pipe would keep the test runner waiting.
     const fd = openSync(logFile, 'a');
-    child = spawn('etcd', args, { stdio: ['ignore', fd, fd], detached: false });
+    const c = spawn('etcd', args, { stdio: ['ignore', fd, fd], detached: false });
+    child = c;
     closeSync(fd);
+    if (c.pid !== undefined) {
+      if (guard) guard.update(c.pid);
+      else guard = guardProcess(c.pid, [dataDir, logFile]);
+    }
+    c.unref(); // an etcd nobody stopped must not keep the process alive; the guard kills it on exit
     const exited = new Promise<never>((_, reject) =>
-      child?.once('exit', (code, sig) =>
+      c.once('exit', (code, sig) =>
         reject(new Error(`etcd exited during start (code ${code}, signal ${sig}); log: ${tail(logFile)}`)),
       ),
     );
@@ -139,10 +159,27 @@ export async function startEtcd(options: EtcdServerOptions = {}): Promise<EtcdSe
   const waitExit = async (): Promise<void> => {
     const c = child;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    c.ref(); // keep the process alive until the exit is seen
     await new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    c.unref();
   };
 
-  await launch();
+  try {
+    await launch();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  async function stop(): Promise<void> {
+    const done = waitExit();
+    child?.kill('SIGTERM');
+    const timer = setTimeout(() => child?.kill('SIGKILL'), 5_000);
+    await done;
+    clearTimeout(timer);
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(logFile, { force: true });
+    guard?.release();
+  }
   const server: EtcdServer = {
     endpoint: clientUrl,
     clientPort,
@@ -161,15 +198,8 @@ export async function startEtcd(options: EtcdServerOptions = {}): Promise<EtcdSe
     async restart() {
       await launch();
     },
-    async stop() {
-      const done = waitExit();
-      child?.kill('SIGTERM');
-      const timer = setTimeout(() => child?.kill('SIGKILL'), 5_000);
-      await done;
-      clearTimeout(timer);
-      rmSync(dataDir, { recursive: true, force: true });
-      rmSync(logFile, { force: true });
-    },
+    stop,
+    [Symbol.asyncDispose]: stop,
   };
   return server;
 }
@@ -191,12 +221,27 @@ async function waitReady(url: string, tls: EtcdServerOptions['probeTls'], timeou
 }
 
 async function probe(url: string, tls: EtcdServerOptions['probeTls']): Promise<void> {
+  await etcdVersion(url, tls);
+}
+
+/** GET /version from a running etcd: its server version, e.g. "3.4.23". */
+export async function etcdVersion(url: string, tls?: EtcdServerOptions['probeTls']): Promise<string> {
   const mod = url.startsWith('https:') ? await import('node:https') : await import('node:http');
-  await new Promise<void>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     const req = mod.get(`${url}/version`, { ...(tls ?? {}), timeout: 1000 }, (res) => {
-      res.resume();
-      if (res.statusCode === 200) resolve();
-      else reject(new Error(`HTTP ${res.statusCode}`));
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
+        try {
+          resolve(String((JSON.parse(body) as { etcdserver?: unknown }).etcdserver));
+        } catch (error) {
+          reject(error);
+        }
+      });
     });
     req.on('timeout', () => req.destroy(new Error('probe timeout')));
     req.on('error', reject);

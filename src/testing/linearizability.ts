@@ -1,5 +1,5 @@
 /**
- * Linearizability checking as porcupine does it (semantics §11): the Wing–Gong search over a history
+ * Linearizability checking as porcupine does it (docs/semantics.md §11): the Wing–Gong search over a history
  * of concurrent operations, with memoization of (set of linearized operations, model state), against
  * the reference model. Also a recorder that builds such histories from real calls.
  */
@@ -23,6 +23,7 @@ export interface Operation<I, O> {
 
 /** A sequential specification: a step that says whether the observed output is allowed. */
 export interface SequentialModel<S, I, O> {
+  /** The state before the first operation. */
   init(): S;
   /** Apply `input`; `ok` is false when the model cannot produce `output` from `state`. */
   step(state: S, input: I, output: O, outputKnown: boolean): { ok: boolean; state: S };

@@ -10,15 +10,30 @@ import { type RunningServer, startServer } from '../server/index.js';
 import type { BackendTarget } from './conformance.js';
 import { type EtcdServer, type EtcdServerOptions, startEtcd } from './etcd-server.js';
 
-/** The memory backend, a new store per case, on a manual clock with etcd's minimum TTL for the flags used. */
-export function memoryTarget(options: { minLeaseTtl?: number } = {}): BackendTarget {
+/** Progress notification interval of the built-in targets: short, so cases can observe a few. */
+const PROGRESS_INTERVAL_MS = 1_000;
+
+/**
+ * The memory backend, a new store per case, on a manual clock with etcd's minimum TTL for the flags used,
+ * behaving as `etcdVersion` (default: the store's default).
+ */
+export function memoryTarget(
+  options: { minLeaseTtl?: number; progressNotifyIntervalMs?: number; etcdVersion?: string } = {},
+): BackendTarget {
   const minLeaseTtl = options.minLeaseTtl ?? 1;
+  const progressNotifyIntervalMs = options.progressNotifyIntervalMs ?? PROGRESS_INTERVAL_MS;
   return {
     name: 'memory',
     minLeaseTtl: () => minLeaseTtl,
+    progressNotifyIntervalMs: () => progressNotifyIntervalMs,
     async openCase() {
       const clock = new ManualClock();
-      const backend = new MemoryBackend({ clock, minLeaseTtl });
+      const backend = new MemoryBackend({
+        clock,
+        minLeaseTtl,
+        progressNotifyIntervalMs,
+        ...(options.etcdVersion === undefined ? {} : { etcdVersion: options.etcdVersion }),
+      });
       return {
         backend,
         advanceTime: (ms) => clock.advanceAsync(ms),
@@ -28,8 +43,15 @@ export function memoryTarget(options: { minLeaseTtl?: number } = {}): BackendTar
   };
 }
 
-/** A real etcd started once per file by the harness; a new client per case. */
-export function etcdTarget(options: EtcdServerOptions = {}): BackendTarget & { server(): EtcdServer } {
+/**
+ * A real etcd started once per file by the harness (progress notifications every second unless `options`
+ * say otherwise); a new client per case.
+ */
+export function etcdTarget(options: EtcdServerOptions = {}): BackendTarget & {
+  /** The running server (between setup and teardown). */
+  server(): EtcdServer;
+} {
+  const progressNotifyIntervalMs = options.progressNotifyIntervalMs ?? PROGRESS_INTERVAL_MS;
   let server: EtcdServer | undefined;
   const running = (): EtcdServer => {
     if (!server) throw new Error('etcd target used before setup()');
@@ -39,8 +61,9 @@ export function etcdTarget(options: EtcdServerOptions = {}): BackendTarget & { s
     name: 'etcd',
     server: running,
     minLeaseTtl: () => running().minLeaseTtl,
+    progressNotifyIntervalMs: () => progressNotifyIntervalMs,
     async setup() {
-      server = await startEtcd(options);
+      server = await startEtcd({ ...options, progressNotifyIntervalMs });
     },
     async teardown() {
       await server?.stop();
@@ -61,10 +84,14 @@ export function etcdTarget(options: EtcdServerOptions = {}): BackendTarget & { s
  * The simulator server, started once per file on a manual clock; a new etcd backend (a gRPC client) per
  * case. Lease time is the server's manual clock, so expiry cases take no real time.
  */
-export function serverTarget(options: { minLeaseTtl?: number } = {}): BackendTarget & {
+export function serverTarget(
+  options: { minLeaseTtl?: number; progressNotifyIntervalMs?: number; etcdVersion?: string } = {},
+): BackendTarget & {
+  /** The running server (between setup and teardown). */
   server(): RunningServer;
 } {
   const minLeaseTtl = options.minLeaseTtl ?? 1;
+  const progressNotifyIntervalMs = options.progressNotifyIntervalMs ?? PROGRESS_INTERVAL_MS;
   let server: RunningServer | undefined;
   let clock: ManualClock | undefined;
   const running = (): RunningServer => {
@@ -75,9 +102,15 @@ export function serverTarget(options: { minLeaseTtl?: number } = {}): BackendTar
     name: 'server',
     server: running,
     minLeaseTtl: () => minLeaseTtl,
+    progressNotifyIntervalMs: () => progressNotifyIntervalMs,
     async setup() {
       clock = new ManualClock();
-      server = await startServer({ clock, minLeaseTtl });
+      server = await startServer({
+        clock,
+        minLeaseTtl,
+        progressNotifyIntervalMs,
+        ...(options.etcdVersion === undefined ? {} : { etcdVersion: options.etcdVersion }),
+      });
     },
     async teardown() {
       await server?.close();

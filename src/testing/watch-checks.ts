@@ -1,5 +1,5 @@
 /**
- * Watch stream validators, ported from etcd's robustness tests (semantics §7, §11): ordered, unique,
+ * Watch stream validators, ported from etcd's robustness tests (docs/semantics.md §7, §11): ordered, unique,
  * atomic, reliable, resumable, bookmarkable, prev_kv correct and filters honoured. Each takes the
  * responses one watcher received (in arrival order; stream-wide progress replies with watch ID −1 may be
  * included) and returns the violations found, empty when the stream is correct. The ground truth is a
@@ -81,7 +81,7 @@ export function checkOrdered(responses: readonly WatchResponse[]): WatchViolatio
 /**
  * Unique: no event delivered twice. etcd's validator keys events by (revision, key), but one txn can
  * legitimately touch a key several times at one revision when from-key deletes are involved (semantics
- * §12: `[delete(a, "\0"), put c, delete(a, "\0")]` yields DELETE c, PUT c, DELETE c, as 3.4.23 sends
+ * docs/semantics.md §12: `[delete(a, "\0"), put c, delete(a, "\0")]` yields DELETE c, PUT c, DELETE c, as 3.4.23 sends
  * them). So with a history, an event may occur at most as often as the history has it; without one,
  * the same (revision, type, key) may not arrive in two different responses.
  */
@@ -302,7 +302,7 @@ export interface CheckWatchOptions {
   readonly from: number;
   /** A revision the watcher is known to have caught up to. */
   readonly through: number;
-  /** Skip the bookmarkable check (etcd 3.4 answers progress requests while catching up, §12). */
+  /** Skip the bookmarkable check (etcd 3.4 answers progress requests while catching up, docs/semantics.md §12). */
   readonly skipBookmarkable?: boolean;
 }
 

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConformance } from '../../src/testing/conformance.js';
+import { allCases } from '../../src/testing/suite/cases/index.js';
 import { etcdTarget } from '../../src/testing/targets.js';
-import { allCases } from './cases/index.js';
 
-runConformance(etcdTarget(), allCases, { describe, it, beforeAll, afterAll });
+runConformance(etcdTarget(), allCases, { describe, it, beforeAll, afterAll, expect });

@@ -4,88 +4,22 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toText } from '../../src/common/bytes.js';
 import { EtcdBackend } from '../../src/etcd-backend/index.js';
 import { AuthError, UnavailableError } from '../../src/interface/errors.js';
 import { type EtcdServer, startEtcd } from '../../src/testing/etcd-server.js';
+import { type TestCerts, testCerts } from '../support/certs.js';
 import { collect } from './helpers.js';
 
-let dir: string;
+let certs: TestCerts;
 let server: EtcdServer;
-let pem: { ca: Buffer; cert: Buffer; key: Buffer };
-
-/** Make a CA, a server cert for 127.0.0.1 and a client cert (CN kit-client, not an etcd user). */
-function makeCerts(d: string): void {
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: d, stdio: 'pipe' });
-  ssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=kit-test-ca',
-  );
-  writeFileSync(
-    join(d, 'server.ext'),
-    'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n',
-  );
-  writeFileSync(join(d, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  for (const [name, cn] of [
-    ['server', '127.0.0.1'],
-    ['client', 'kit-client'],
-  ] as const) {
-    ssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      `/CN=${cn}`,
-    );
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '1',
-      '-extfile',
-      `${name}.ext`,
-    );
-  }
-}
+let pem: TestCerts['client'];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'etcd-kit-tls-'));
-  makeCerts(dir);
-  const f = (n: string) => join(dir, n);
-  pem = {
-    ca: readFileSync(f('ca.crt')),
-    cert: readFileSync(f('client.crt')),
-    key: readFileSync(f('client.key')),
-  };
+  certs = testCerts();
+  const f = certs.file;
+  pem = certs.client;
   server = await startEtcd({
     scheme: 'https',
     extraArgs: [
@@ -117,7 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  certs?.remove();
 });
 
 describe('TLS and auth', () => {
@@ -166,12 +100,11 @@ describe('TLS and auth', () => {
   });
 
   it('a server certificate from another CA cannot connect: UnavailableError within the dial timeout', async () => {
-    const other = mkdtempSync(join(tmpdir(), 'etcd-kit-tls-other-'));
+    const other = testCerts();
     try {
-      makeCerts(other);
       const b = new EtcdBackend({
         endpoints: server.endpoint,
-        tls: { ...pem, ca: readFileSync(join(other, 'ca.crt')) },
+        tls: { ...pem, ca: other.client.ca },
         auth: { username: 'root', password: 's3cret' },
         dialTimeoutMs: 500,
       });
@@ -181,7 +114,7 @@ describe('TLS and auth', () => {
         await b.close();
       }
     } finally {
-      rmSync(other, { recursive: true, force: true });
+      other.remove();
     }
   });
 });

@@ -73,6 +73,50 @@ describe('watch stream', () => {
     }
   }, 30_000);
 
+  it('a watcher canceled for compaction keeps its ID across a reconnect; its cancel is answered once', async () => {
+    const proxy = await startProxy(env.server.clientPort);
+    const b = new EtcdBackend({ endpoints: proxy.endpoint, dialTimeoutMs: 1_000 });
+    try {
+      const r0 = (await env.backend.put({ key: 'wr/k', value: '1' })).header.revision;
+      await env.backend.put({ key: 'wr/k', value: '2' });
+      await env.backend.compact({ revision: r0 + 1 });
+      const stream = b.watchStream();
+      const got: WatchResponse[] = [];
+      const reading = (async () => {
+        for await (const r of stream) got.push(r);
+      })();
+      const until = async (n: number) => {
+        for (let i = 0; got.length < n && i < 500; i++) await sleep(10);
+        expect(got.length).toBe(n);
+      };
+      stream.create({ key: 'wr/k', startRevision: r0, watchId: 7 });
+      await until(2);
+      expect(got[1]).toMatchObject({ watchId: 7, canceled: true, compactRevision: r0 + 1 });
+      // The connection drops; the stream reconnects, re-creating the watcher as the server had it.
+      proxy.cut();
+      await sleep(500);
+      stream.create({ key: 'wr/k', watchId: 7 });
+      await until(3);
+      expect(got[2]).toMatchObject({ watchId: -1, created: true, canceled: true });
+      expect(got[2]!.cancelReason).toBe('mvcc: duplicate watch ID provided on the WatchStream');
+      stream.cancel(7);
+      await until(4);
+      expect(got[3]).toMatchObject({ watchId: 7, created: false, canceled: true, compactRevision: 0 });
+      expect(got[3]!.header.revision).toBeGreaterThan(0); // the server's answer, not a stand-in
+      stream.cancel(7); // gone now: no reply
+      stream.create({ key: 'wr/k', watchId: 7 });
+      await until(5);
+      expect(got[4]).toMatchObject({ watchId: 7, created: true, canceled: false });
+      await sleep(300);
+      expect(got.length).toBe(5); // the second compaction cancel after the reconnect was not passed on
+      stream.close();
+      await reading;
+    } finally {
+      await b.close();
+      await proxy.close();
+    }
+  }, 30_000);
+
   it('a namespaced watch sees only its namespace, with the prefix stripped', async () => {
     const ns = new EtcdBackend({ endpoints: env.server.endpoint, namespace: 'tenant/' });
     try {

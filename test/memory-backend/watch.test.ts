@@ -109,8 +109,8 @@ describe('memory watch stream', () => {
     const { backend } = setup();
     const stream = backend.watchStream();
     const reader = new Reader(stream);
-    stream.requestProgress();
-    expect((await reader.take()).map((r) => r.watchId)).toEqual([-1]);
+    stream.requestProgress(); // no watcher to send it on: no answer (older releases answer; see etcd-version)
+    expect(await reader.take()).toEqual([]);
     await backend.put({ key: 'k', value: '1' });
     stream.create({ key: 'k', startRevision: 1 });
     stream.requestProgress(); // catching up: no answer

@@ -4,7 +4,7 @@
  */
 
 import type { KvBackend } from '../../src/interface/backend.js';
-import { UnavailableError } from '../../src/interface/errors.js';
+import { UnavailableError, UnknownOutcomeError } from '../../src/interface/errors.js';
 import type { Watcher } from '../../src/interface/watch.js';
 
 /** Controls of {@link withFaults}. */
@@ -14,6 +14,13 @@ export interface Faults {
   readonly failing: Set<keyof KvBackend>;
   /** Methods whose calls currently never answer (until the call's signal aborts), like a silent server. */
   readonly hanging: Set<keyof KvBackend>;
+  /**
+   * Methods whose calls are applied by the backend but whose reply is lost: they reject with
+   * UnknownOutcomeError after the backend answered (sent, then the connection failed).
+   */
+  readonly replyLost: Set<keyof KvBackend>;
+  /** Make the next `times` calls of `method` reject with UnavailableError (not sent), then recover. */
+  failNext(method: keyof KvBackend, times: number): void;
   /** Run once after the next successful call of `method`, before its result is returned. */
   after(method: keyof KvBackend, hook: (result: unknown) => Promise<void>): void;
 }
@@ -21,6 +28,8 @@ export interface Faults {
 export function withFaults(inner: KvBackend): Faults {
   const failing = new Set<keyof KvBackend>();
   const hanging = new Set<keyof KvBackend>();
+  const replyLost = new Set<keyof KvBackend>();
+  const failCounts = new Map<keyof KvBackend, number>();
   const hooks = new Map<keyof KvBackend, (result: unknown) => Promise<void>>();
   const backend = new Proxy(inner, {
     get(target, prop, receiver) {
@@ -28,7 +37,9 @@ export function withFaults(inner: KvBackend): Faults {
       if (typeof value !== 'function') return value;
       const name = prop as keyof KvBackend;
       return (...args: unknown[]) => {
-        if (failing.has(name)) {
+        const remaining = failCounts.get(name) ?? 0;
+        if (remaining > 0) failCounts.set(name, remaining - 1);
+        if (failing.has(name) || remaining > 0) {
           const error = new UnavailableError(`injected: ${String(name)} unreachable`);
           if (name === 'watch') return failedWatcher(error);
           return Promise.reject(error);
@@ -42,6 +53,11 @@ export function withFaults(inner: KvBackend): Faults {
           });
         }
         const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (replyLost.has(name) && result instanceof Promise) {
+          return result.then(() => {
+            throw new UnknownOutcomeError(`injected: ${String(name)} applied, reply lost`);
+          });
+        }
         const hook = hooks.get(name);
         if (hook && result instanceof Promise) {
           hooks.delete(name);
@@ -54,7 +70,14 @@ export function withFaults(inner: KvBackend): Faults {
       };
     },
   });
-  return { backend, failing, hanging, after: (method, hook) => hooks.set(method, hook) };
+  return {
+    backend,
+    failing,
+    hanging,
+    replyLost,
+    failNext: (method, times) => failCounts.set(method, times),
+    after: (method, hook) => hooks.set(method, hook),
+  };
 }
 
 /** A Watcher that fails as soon as it is iterated, as a watch on an unreachable server would. */

@@ -1,7 +1,9 @@
 import { expect, it } from 'vitest';
 import { leaseHex, toText } from '../../src/common/bytes.js';
+import { UnavailableError, UnknownOutcomeError } from '../../src/interface/errors.js';
 import type { WatchCreateRequest } from '../../src/interface/watch.js';
 import {
+  LockCleanupError,
   LockedError,
   LockReleasedError,
   Mutex,
@@ -10,6 +12,7 @@ import {
   WaitTimeoutError,
 } from '../../src/recipes/index.js';
 import { forBackends } from './env.js';
+import { withFaults } from './faults.js';
 
 /** Settles? Lets the backend work for a moment, then tells whether `p` has settled. */
 async function settledAfter(env: { advance(ms: number): Promise<void> }, p: Promise<unknown>, ms: number) {
@@ -204,5 +207,87 @@ forBackends('mutex', (target) => {
       expect(await env.keys()).toEqual([m.key]);
     }
     expect(await env.keys()).toEqual([]);
+  });
+
+  it('a lock whose acquire txn applied but lost its reply removes its key: the next contender is not blocked', async () => {
+    await using env = await target.open();
+    const faults = withFaults(env.backend);
+    await using a = await Session.create(faults.backend, { ttl: 10 });
+    await using b = await Session.create(env.backend, { ttl: 10 });
+    const ma = new Mutex(a, `${env.prefix}lost`);
+    faults.replyLost.add('txn');
+    const err = await env.until(ma.lock().catch((e: unknown) => e));
+    faults.replyLost.delete('txn');
+    expect(err).toBeInstanceOf(UnknownOutcomeError);
+    expect(ma.held).toBe(false);
+    expect(await env.keys()).toEqual([]);
+    // Nobody holds the lock, so another session gets it at once.
+    const mb = await new Mutex(b, `${env.prefix}lost`).tryLock();
+    expect(mb.held).toBe(true);
+    await mb.unlock();
+  });
+
+  it('the key of a failed lock is removed even when the first deletes fail (retried with backoff)', async () => {
+    await using env = await target.open();
+    const faults = withFaults(env.backend);
+    await using a = await Session.create(faults.backend, { ttl: 10 });
+    const ma = new Mutex(a, `${env.prefix}retry`);
+    faults.replyLost.add('txn');
+    faults.failNext('deleteRange', 3);
+    const err = await env.until(ma.lock().catch((e: unknown) => e));
+    faults.replyLost.delete('txn');
+    expect(err).toBeInstanceOf(UnknownOutcomeError);
+    expect(await env.keys()).toEqual([]);
+    await ma.lock();
+    expect(ma.held).toBe(true);
+    await ma.unlock();
+  });
+
+  it('when the key of a failed lock cannot be removed within the session TTL, the error says it may remain', async () => {
+    await using env = await target.open();
+    const faults = withFaults(env.backend);
+    const ttl = Math.max(env.minTtl, 2);
+    const a = await Session.create(faults.backend, { ttl });
+    const ma = new Mutex(a, `${env.prefix}left`);
+    faults.replyLost.add('txn');
+    faults.failing.add('deleteRange');
+    const err = await env.until(ma.lock().catch((e: unknown) => e));
+    faults.replyLost.delete('txn');
+    faults.failing.delete('deleteRange');
+    expect(err).toBeInstanceOf(LockCleanupError);
+    const cleanup = err as LockCleanupError;
+    expect(cleanup.message).toMatch(/may remain.* until the session ends/);
+    expect(cleanup.key).toBe(`${env.prefix}left/${leaseHex(a.lease)}`);
+    expect(cleanup.cause).toBeInstanceOf(UnknownOutcomeError);
+    expect(cleanup.cleanupError).toBeInstanceOf(UnavailableError);
+    expect(await env.keys()).toEqual([cleanup.key]);
+    await a.close(); // ending the session removes it
+    expect(await env.keys()).toEqual([]);
+  });
+
+  it('a failed unlock leaves the mutex held, and unlock can be retried', async () => {
+    await using env = await target.open();
+    const faults = withFaults(env.backend);
+    await using a = await Session.create(faults.backend, { ttl: 10 });
+    const m = await new Mutex(a, `${env.prefix}unl`).lock();
+    const { key, fencingToken } = m;
+    faults.failing.add('deleteRange');
+    await expect(m.unlock()).rejects.toBeInstanceOf(UnavailableError);
+    await expect(m[Symbol.asyncDispose]()).rejects.toBeInstanceOf(UnavailableError);
+    faults.failing.delete('deleteRange');
+    expect(m.held).toBe(true);
+    expect(m.key).toBe(key);
+    expect(m.fencingToken).toBe(fencingToken);
+    expect(await env.keys()).toEqual([key]);
+    // A delete whose reply was lost may have been applied: the state still waits for a confirmed one.
+    faults.replyLost.add('deleteRange');
+    await expect(m.unlock()).rejects.toBeInstanceOf(UnknownOutcomeError);
+    faults.replyLost.delete('deleteRange');
+    expect(m.held).toBe(true);
+    await m.unlock();
+    expect(m.held).toBe(false);
+    expect(m.key).toBe('\u0000');
+    expect(await env.keys()).toEqual([]);
+    await expect(m.unlock()).rejects.toBeInstanceOf(LockReleasedError);
   });
 });

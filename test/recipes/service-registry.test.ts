@@ -106,4 +106,44 @@ forBackends('service registry', (target) => {
     await registry.close();
     expect(await env.keys()).toEqual([]);
   });
+
+  it('after a loss whose old lease is still alive, the key moves to the new lease first: watchers see only a PUT', async () => {
+    await using env = await target.open();
+    const faults = withFaults(env.backend);
+    await using registry = new ServiceRegistry(faults.backend, {
+      prefix: `${env.prefix}svc`,
+      ttl: 2,
+      retryMs: 200,
+    });
+    const reg = await registry.register('api', 'a', 'x');
+    const first = reg.session!;
+    const start = (await env.backend.range({ key: reg.key })).header.revision + 1;
+    const controller = new AbortController();
+    const events: { type: string; lease: bigint }[] = [];
+    const watching = (async () => {
+      const watcher = env
+        .client()
+        .watch({ key: reg.key, startRevision: start }, { signal: controller.signal });
+      for await (const r of watcher)
+        for (const e of r.events) events.push({ type: e.type, lease: e.kv.lease });
+    })();
+    // Keepalives reach the server (the lease stays alive there) but no reply comes back: the session
+    // declares the lease lost ("unreachable") although it is not.
+    faults.replyLost.add('leaseKeepAlive');
+    await env.waitFor(async () => expect(first.keepAlive.lossReason).toBe('unreachable'), 10_000);
+    faults.replyLost.delete('leaseKeepAlive');
+    await env.waitFor(async () => expect(reg.generation).toBe(2), 10_000);
+    const second = reg.session!.lease;
+    // The old lease is revoked once the key is off it.
+    await env.waitFor(async () =>
+      expect((await env.backend.leaseTimeToLive({ id: first.lease })).ttl).toBe(-1),
+    );
+    await env.waitFor(async () => expect(events).toEqual([{ type: 'PUT', lease: second }]));
+    const snap = await registry.discover('api');
+    expect(snap.instances.get('a')?.lease).toBe(second);
+    controller.abort();
+    await env.until(watching);
+    await registry.close();
+    expect(await env.keys()).toEqual([]);
+  });
 });

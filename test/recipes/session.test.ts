@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { InvalidArgumentError, LeaseNotFoundError } from '../../src/interface/errors.js';
 import { keepAlive } from '../../src/lease/keep-alive.js';
-import { LeaseLostError, Session, SessionClosedError } from '../../src/recipes/index.js';
+import { LeaseLostError, Mutex, Session, SessionClosedError } from '../../src/recipes/index.js';
 import { forBackends } from './env.js';
 import { withFaults } from './faults.js';
 
@@ -25,14 +25,42 @@ forBackends('session', (target) => {
     await session.close(); // idempotent
   });
 
-  it('done aborts with reason "expired" when another client revokes the lease', async () => {
+  it('done aborts with reason "expired" when another client revokes the lease; its keys are gone then', async () => {
     await using env = await target.open();
     const session = await Session.create(env.backend, { ttl: 3 });
+    await env.backend.put({ key: `${env.prefix}k`, value: 'v', lease: session.lease });
     await env.client().leaseRevoke({ id: session.lease });
     const reason = await env.until(session.finished, 10_000);
     expect(reason).toBeInstanceOf(LeaseLostError);
     expect((reason as LeaseLostError).reason).toBe('expired');
+    // "expired" is the server's word: the lease and every key on it are gone.
+    expect(await env.keys()).toEqual([]);
     await session.close(); // already gone: not an error
+  });
+
+  it('"unreachable" does not mean the lease is gone: its keys stay and guarded writes commit until it expires there', async () => {
+    await using env = await target.open();
+    const faults = withFaults(env.backend);
+    const session = await Session.create(faults.backend, { ttl: 2 });
+    const lock = await new Mutex(session, `${env.prefix}m`).lock();
+    const write = `${env.prefix}w`;
+    const guardedWrite = async () =>
+      (await lock.guardedTxn([{ requestPut: { key: write, value: 'late' } }])).succeeded;
+    // Keepalives reach the server, renewing the lease there, but their replies are lost.
+    faults.replyLost.add('leaseKeepAlive');
+    const reason = await env.until(session.finished, 10_000);
+    faults.replyLost.delete('leaseKeepAlive');
+    expect(reason).toBeInstanceOf(LeaseLostError);
+    expect((reason as LeaseLostError).reason).toBe('unreachable');
+    expect(lock.held).toBe(false);
+    // The server still has the lease: others still see the lock key, and a guarded write still commits.
+    expect((await env.client().leaseTimeToLive({ id: session.lease })).ttl).toBeGreaterThan(0);
+    expect(await env.keys()).toEqual([lock.key]);
+    expect(await guardedWrite()).toBe(true);
+    // With no more renewals the server expires it within one TTL; only then do guarded writes fail.
+    await env.waitFor(async () => expect(await env.keys()).toEqual([write]), 5_000);
+    expect(await guardedWrite()).toBe(false);
+    await env.backend.deleteRange({ key: write });
   });
 
   it('orphan() stops renewing: the lease and its keys expire after the TTL', async () => {

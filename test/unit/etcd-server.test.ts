@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freePort, minLeaseTtlFor, startEtcd } from '../../src/testing/etcd-server.js';
+import { ETCD_MISSING, freePort, minLeaseTtlFor, startEtcd } from '../../src/testing/etcd-server.js';
 
 describe('test etcd process', () => {
   it('computes the minimum lease TTL from raft timers as measured on 3.4.23', () => {
@@ -27,5 +27,17 @@ describe('test etcd process', () => {
     }
     await expect(fetch(`${server.endpoint}/version`)).rejects.toThrow();
     expect(await freePort()).toBeGreaterThan(0);
+  });
+
+  it('without etcd on PATH, says how to install it and names no file users do not have', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      await expect(startEtcd()).rejects.toThrow(ETCD_MISSING);
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(ETCD_MISSING).toContain('apt-get install -y etcd-server');
+    expect(ETCD_MISSING).not.toMatch(/\.ci|scripts\/|npm test/);
   });
 });

@@ -9,16 +9,18 @@ import { describe } from '../../common/validate.js';
 import { mapGrpcError, type RawGrpcError } from '../../etcd-backend/errors.js';
 import { type EtcdError, GrpcStatus, InvalidArgumentError } from '../../interface/errors.js';
 
+/** The short name of an injectable etcd error. */
+export type InjectableError = 'leader changed' | 'request timed out' | 'no leader' | 'too many requests';
+
 /** The etcd answers a fault can inject, by their short names. */
-export const INJECTABLE_ERRORS = {
+export const INJECTABLE_ERRORS: Readonly<
+  Record<InjectableError, RawGrpcError & { code: number; details: string }>
+> = {
   'leader changed': { code: GrpcStatus.UNAVAILABLE, details: 'etcdserver: leader changed' },
   'request timed out': { code: GrpcStatus.UNAVAILABLE, details: 'etcdserver: request timed out' },
   'no leader': { code: GrpcStatus.UNAVAILABLE, details: 'etcdserver: no leader' },
   'too many requests': { code: GrpcStatus.RESOURCE_EXHAUSTED, details: 'etcdserver: too many requests' },
-} as const satisfies Record<string, RawGrpcError>;
-
-/** The short name of an injectable etcd error ("leader changed", ...). */
-export type InjectableError = keyof typeof INJECTABLE_ERRORS;
+};
 
 /** The raw answer for `name`: its short name or etcd's full message ("etcdserver: leader changed"). */
 export function injectableErrorArg(name: unknown): RawGrpcError & { code: number; details: string } {

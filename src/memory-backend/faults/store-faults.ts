@@ -93,14 +93,20 @@ export class StoreFaults {
     this.#env.trace = sink;
   }
 
-  /** Give a client its link (called when it connects). */
+  /**
+   * Give a client its link (called when it connects).
+   * @internal
+   */
   adopt(client: LinkClient): ClientLink {
     const link = new ClientLink(client, this.#env);
     this.#links.push(link);
     return link;
   }
 
-  /** A client closed. */
+  /**
+   * A client closed.
+   * @internal
+   */
   forget(link: ClientLink): void {
     const i = this.#links.indexOf(link);
     if (i >= 0) this.#links.splice(i, 1);

@@ -4,10 +4,10 @@ import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
 import type { MemoryStore } from '../../memory-backend/store.js';
 import type { HeaderEncoder } from '../wire/message.js';
 
-/** A call as the handlers see it: enough to find its connection (and the name it gives itself). */
+/** A call as the handlers see it: enough to find its connection (see peerOfCall in connections.ts). */
 export interface PeerCall {
   getPeer(): string;
-  readonly metadata?: { get(key: string): unknown[] };
+  readonly metadata?: { get(key: string): (string | Buffer)[] };
 }
 
 /** This member as MemberList describes it. */

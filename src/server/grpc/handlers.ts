@@ -5,33 +5,59 @@
  */
 
 import type * as grpc from '@grpc/grpc-js';
-import type { CallOptions } from '../../interface/backend.js';
 import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
 import type { WireMessage } from '../wire/message.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
 import { type RpcStatus, toStatus, unmarshalStatus } from './status.js';
 
-/**
- * A unary RPC: the request, decoded; resolves with the response message. `options.signal` aborts when
- * the caller cancels or its deadline passes, so a request still waiting (on a simulated fault) stops.
- */
+/** What a request carries besides its message: the caller's credentials, as etcd reads them. */
+export interface RequestMeta {
+  /** The auth token from metadata `token` (or `authorization`). */
+  readonly token: string | undefined;
+  /** The common name of the client certificate verified by TLS (etcd's --client-cert-auth). */
+  readonly certCommonName: string | undefined;
+  /**
+   * A unary call's: aborted when the caller cancels or its deadline passes, so that a request still
+   * waiting (on a simulated fault) stops. Passed on to the client as its CallOptions.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** A unary RPC: the request, decoded; resolves with the response message. */
 export type UnaryHandler = (
   client: MemoryBackend,
   request: WireMessage,
-  options: CallOptions,
+  meta: RequestMeta,
 ) => Promise<WireMessage>;
 
 /** A bidirectional streaming RPC. */
 export type BidiHandler = (
   call: grpc.ServerDuplexStream<WireMessage | DecodeFailure, WireMessage>,
   client: MemoryBackend,
+  meta: RequestMeta,
 ) => void;
 
 /** A service's handlers by method name. */
 export interface ServiceHandlers {
   unary?: Record<string, UnaryHandler>;
   bidi?: Record<string, BidiHandler>;
+}
+
+/** The credentials of a gRPC call. */
+export function requestMeta(call: {
+  metadata: grpc.Metadata;
+  getAuthContext?(): { sslPeerCertificate?: { subject?: { CN?: string | string[] } } };
+}): RequestMeta {
+  const first = (key: string): string | undefined => {
+    const v = call.metadata.get(key)[0];
+    return v === undefined ? undefined : String(v);
+  };
+  const cn = call.getAuthContext?.().sslPeerCertificate?.subject?.CN;
+  return {
+    token: first('token') ?? first('authorization'),
+    certCommonName: Array.isArray(cn) ? cn[0] : cn,
+  };
 }
 
 function asServiceError(status: RpcStatus): grpc.ServerErrorResponse {
@@ -53,7 +79,7 @@ export function unaryCall(
     call.once('cancelled', () => cancelled.abort());
     let result: Promise<WireMessage>;
     try {
-      result = handler(ctx.clientFor(call), request, { signal: cancelled.signal });
+      result = handler(ctx.clientFor(call), request, { ...requestMeta(call), signal: cancelled.signal });
     } catch (error) {
       callback(asServiceError(toStatus(error)));
       return;
@@ -78,7 +104,7 @@ export function bidiCall(
       endWithStatus(call, toStatus(error));
       return;
     }
-    handler(call, client);
+    handler(call, client, requestMeta(call));
   };
 }
 

@@ -60,10 +60,12 @@ function eventOut(e: WatchEvent): WireMessage {
   return out;
 }
 
-/** A WatchResponse to the wire. A compaction cancel carries no header, as etcd sends it. */
+/**
+ * A WatchResponse to the wire. Every response has a header: etcd fills a compaction cancel's with the
+ * cluster, member and term but no revision, and Go's clientv3 (etcdctl 3.4) dereferences it.
+ */
 export function watchResponseOut(h: HeaderEncoder, r: WatchResponse): WireMessage {
-  const out: WireMessage = {};
-  if (r.header.revision !== 0 || r.compactRevision === 0) out.header = h.full(r.header);
+  const out: WireMessage = { header: h.full(r.header) };
   if (r.watchId !== 0) out.watch_id = r.watchId;
   if (r.created) out.created = true;
   if (r.canceled) out.canceled = true;

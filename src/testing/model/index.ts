@@ -4,7 +4,7 @@
  */
 
 export { canonicalError, canonicalKv, canonicalResponse } from './canonical.js';
-export { inInterval, interval, keyBytes, keyString } from './keys.js';
+export { inInterval, interval, type KeyInterval, keyBytes, keyString } from './keys.js';
 export { MAX_LEASE_TTL } from './lease.js';
 export { compareBy, kvsAt } from './range.js';
 export { DEFAULT_MODEL_OPTIONS, initialState, run, step } from './step.js';

@@ -1,4 +1,4 @@
-/** Leases (semantics §8): grant, revoke, keepalive, time-to-live, and expiry as time passes. */
+/** Leases (docs/semantics.md §8): grant, revoke, keepalive, time-to-live, and expiry as time passes. */
 
 import { LeaseExistsError, LeaseNotFoundError, LeaseTtlTooLargeError } from '../../interface/errors.js';
 import type {

@@ -1,4 +1,4 @@
-/** Range (semantics §2): revision checks, count, filters, sort, limit, projection. */
+/** Range (docs/semantics.md §2): revision checks, count, filters, sort, limit, projection. */
 
 import { compareBytes } from '../../common/bytes.js';
 import {

@@ -1,4 +1,4 @@
-/** Txn (semantics §5): validation, duplicate-key intervals, compares, apply-time checks, execution. */
+/** Txn (docs/semantics.md §5): validation, duplicate-key intervals, compares, apply-time checks, execution. */
 
 import { compareBytes, toBytes } from '../../common/bytes.js';
 import {
@@ -46,7 +46,7 @@ function validateOp(op: RequestOp, maxOps: number): void {
 /** A point interval [k, k + "\0"), as etcd's checker builds it. */
 function hits(dels: KeyInterval[], k: string): boolean {
   // A delete interval is [start, end) in plain string order; "\0" or an end ≤ start makes it empty,
-  // which is why a from-key delete never conflicts (semantics §12).
+  // which is why a from-key delete never conflicts (docs/semantics.md §12).
   return dels.some((d) =>
     d.end === undefined ? d.start === k : d.end !== null && d.start <= k && k < d.end,
   );
@@ -168,7 +168,7 @@ export function txnHasBadSort(request: TxnRequest): boolean {
 /**
  * True when, on some path of the txn (taken or not), a put with ignore_value or ignore_lease follows a
  * from-key delete (range_end "\0") whose start is ≤ the put's key: the shape that can crash etcd 3.4.23
- * (semantics §12). Static and conservative, like the etcd backend's own guard, so that such a request is
+ * (docs/semantics.md §12). Static and conservative, like the etcd backend's own guard, so that such a request is
  * never sent to a real 3.4 server whether or not it would run.
  */
 export function txnHasCrashShape(request: TxnRequest): boolean {
@@ -273,7 +273,7 @@ export function txn(state: ModelState, request: TxnRequest): TxnOutcome {
 
 /**
  * An error raised while applying a txn after every check passed. etcd 3.5+ answers `error`; etcd 3.4.23
- * panics and exits (semantics §12).
+ * panics and exits (docs/semantics.md §12).
  */
 export class TxnApplyError extends Error {
   constructor(readonly error: EtcdError) {

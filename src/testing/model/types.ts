@@ -1,6 +1,6 @@
 /**
  * Types of the reference model: a pure, single-member etcd KV + lease state machine, the oracle the
- * property, differential and linearizability tests check both backends against (semantics §1–8, ported
+ * property, differential and linearizability tests check both backends against (docs/semantics.md §1–8, ported
  * from the step function of etcd's robustness model).
  */
 
@@ -124,7 +124,7 @@ export interface StepResult {
   readonly state: ModelState;
   readonly response: ModelResponse;
   /**
-   * True when etcd 3.4.23 could crash on this request (semantics §12): an invalid sort target, or a txn
+   * True when etcd 3.4.23 could crash on this request (docs/semantics.md §12): an invalid sort target, or a txn
    * with an ignore_value/ignore_lease put after a from-key delete covering its key on some path (checked
    * statically, whether or not that path runs). Never send such a request to a real 3.4 server.
    */

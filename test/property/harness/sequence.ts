@@ -25,8 +25,14 @@ export interface Subject {
   readonly backend: KvBackend;
   /** Present on memory: time moves only through it. */
   readonly clock?: ManualClock;
-  /** True for a real etcd 3.4 server: never send it a request the model flags as crashing 3.4. */
+  /** True for a real etcd 3.4 server: time passes on its own; requests the model flags as crashing 3.4 are never sent. */
   readonly etcd34: boolean;
+  /**
+   * True when requests go through the etcd backend to a server shared by the file's sequences (a real etcd
+   * or the simulator server): the backend refuses the txn shape that crashes etcd 3.4 wherever it appears,
+   * so those requests are withheld, and explicit lease IDs get a per-sequence base.
+   */
+  readonly viaEtcdBackend: boolean;
   readonly minLeaseTtl: number;
   /** The backend's compact revision (real), tracked by the harness; −1 before any compaction. */
   compactRevision: number;
@@ -65,7 +71,7 @@ export async function beginSequence(
   }
   const n = ++subject.sequences;
   const prefix = fixedPrefix ?? `${tag}/${String(n).padStart(6, '0')}/`;
-  const mapper = new Mapper(r0 - 1, subject.etcd34 ? BigInt(n) * 1_000_000_000_000n : 0n);
+  const mapper = new Mapper(r0 - 1, subject.viaEtcdBackend ? BigInt(n) * 1_000_000_000_000n : 0n);
   let state = initialState({ minLeaseTtl: subject.minLeaseTtl });
   state = { ...state, nextLeaseId: AUTO_LEASE_BASE };
   return { prefix, mapper, state };
@@ -108,7 +114,7 @@ export async function stepBoth(
     subject.outcomes ??= {};
     subject.outcomes['advance ok'] = (subject.outcomes['advance ok'] ?? 0) + 1;
     subject.outcomes['advance expired leases'] = (subject.outcomes['advance expired leases'] ?? 0) + expired;
-  } else if (subject.etcd34 && model.crashesEtcd34) {
+  } else if (subject.viaEtcdBackend && model.crashesEtcd34) {
     // Not sent, so the model does not take the step either.
     subject.skippedCrashInputs++;
     return { request, expected, actual: undefined };
@@ -152,7 +158,7 @@ export async function runAgainstModel(
 ): Promise<void> {
   const ctx = await beginSequence(subject, options.tag);
   const session = options.watch
-    ? new WatchSession(subject.backend, ctx.mapper, ctx.prefix, options.watchTimeoutMs)
+    ? new WatchSession(subject.backend, ctx.mapper, ctx.prefix, options.watchTimeoutMs, subject.name)
     : undefined;
   await session?.open(ctx.state.revision);
   const done: ModelRequest[] = [];

@@ -1,9 +1,13 @@
-/** The two backends as property-test subjects: memory on a ManualClock, and a real etcd (started per file). */
+/**
+ * The property-test subjects: memory on a ManualClock, a real etcd (started per file), and the simulator
+ * server on a ManualClock (started per file) reached through the etcd backend.
+ */
 
 import { afterAll, beforeAll } from 'vitest';
 import { ManualClock } from '../../../src/clock/index.js';
 import { EtcdBackend } from '../../../src/etcd-backend/index.js';
 import { MemoryBackend } from '../../../src/memory-backend/index.js';
+import { type RunningServer, startServer } from '../../../src/server/index.js';
 import { type EtcdServer, startEtcd } from '../../../src/testing/etcd-server.js';
 import type { Subject } from './sequence.js';
 
@@ -15,6 +19,7 @@ export function memorySubject(minLeaseTtl = 1): Subject {
     backend: new MemoryBackend({ clock, minLeaseTtl, seed: 1 }),
     clock,
     etcd34: false,
+    viaEtcdBackend: false,
     minLeaseTtl,
     compactRevision: -1,
     sequences: 0,
@@ -29,6 +34,7 @@ export function etcdSubject(server: EtcdServer): Subject {
     name: 'etcd',
     backend: new EtcdBackend({ endpoints: [server.endpoint] }),
     etcd34: true,
+    viaEtcdBackend: true,
     minLeaseTtl: server.minLeaseTtl,
     compactRevision: -1,
     sequences: 0,
@@ -50,6 +56,43 @@ export function useEtcdSubject(): { readonly server: EtcdServer; readonly subjec
   afterAll(async () => {
     await env.subject?.backend.close();
     await env.server?.stop();
+  }, 60_000);
+  return env;
+}
+
+/** A client of a running simulator server whose store runs on `clock`. One per file, as for etcd. */
+export function serverSubject(server: RunningServer, clock: ManualClock, minLeaseTtl: number): Subject {
+  return {
+    name: 'server',
+    backend: new EtcdBackend({ endpoints: server.endpoints }),
+    clock,
+    etcd34: false,
+    viaEtcdBackend: true,
+    minLeaseTtl,
+    compactRevision: -1,
+    sequences: 0,
+    skippedCrashInputs: 0,
+    operations: 0,
+  };
+}
+
+/**
+ * The simulator server on a ManualClock and its subject for the whole test file: started before the first
+ * test, closed after the last. Clock advances in sequences move the server's lease time.
+ */
+export function useServerSubject(minLeaseTtl = 1): {
+  readonly server: RunningServer;
+  readonly subject: Subject;
+} {
+  const env = {} as { server: RunningServer; subject: Subject };
+  beforeAll(async () => {
+    const clock = new ManualClock();
+    env.server = await startServer({ clock, minLeaseTtl, seed: 1 });
+    env.subject = serverSubject(env.server, clock, minLeaseTtl);
+  }, 60_000);
+  afterAll(async () => {
+    await env.subject?.backend.close();
+    await env.server?.close();
   }, 60_000);
   return env;
 }

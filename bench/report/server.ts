@@ -1,0 +1,271 @@
+/**
+ * The simulator server beside a real etcd, in one run: start-to-ready, throughput through raw etcd3 at
+ * several requests in flight, and resident memory holding 1M keys. Both servers run in their own
+ * process; the etcd3 client runs in the bench process, the same for both.
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Etcd3 } from 'etcd3';
+import { startServer } from '../../src/server/index.js';
+import { type EtcdServer, startEtcd } from '../../src/testing/etcd-server.js';
+
+/** The compiled CLI, beside this file in dist/bench. */
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** Median of `xs`. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** A server under test: its client URL and process ID. */
+interface Target {
+  name: 'simulator' | 'etcd';
+  endpoint: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Start the CLI; resolves with the ready line's URL and the ms from spawn to that line. */
+async function startCli(extra: string[] = []): Promise<{ target: Target; readyMs: number }> {
+  const t0 = performance.now();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [CLI, 'serve', '--listen-client-urls', 'http://127.0.0.1:0', ...extra],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /ready to serve client requests on (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`CLI exited (${code}) before ready: ${out}`)));
+  });
+  const readyMs = performance.now() - t0;
+  const target: Target = {
+    name: 'simulator',
+    endpoint: url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+  return { target, readyMs };
+}
+
+function etcdTarget(server: EtcdServer): Target {
+  return { name: 'etcd', endpoint: server.endpoint, pid: server.pid, stop: () => server.stop() };
+}
+
+/** Start-to-ready medians in ms. */
+export interface StartupFigures {
+  inProcess: number;
+  cli: number;
+  etcd: number;
+  runs: number;
+}
+
+/** Time `startServer()` in-process, the CLI to its ready line, and etcd (harness flags) to its first answer. */
+export async function measureStartup(runs: number): Promise<StartupFigures> {
+  const inProcess: number[] = [];
+  const cli: number[] = [];
+  const etcd: number[] = [];
+  // One unmeasured start of each warms the file cache.
+  await (await startServer()).close();
+  await (await startCli()).target.stop();
+  for (let i = 0; i < runs; i++) {
+    let t0 = performance.now();
+    const s = await startServer();
+    inProcess.push(performance.now() - t0);
+    await s.close();
+    const c = await startCli();
+    cli.push(c.readyMs);
+    await c.target.stop();
+    t0 = performance.now();
+    const e = await startEtcd();
+    etcd.push(performance.now() - t0);
+    await e.stop();
+  }
+  return { inProcess: median(inProcess), cli: median(cli), etcd: median(etcd), runs };
+}
+
+/** Throughput workloads through raw etcd3. */
+export const THROUGHPUT_WORKLOADS = ['put', 'get', 'txn compare-and-swap', 'watch events'] as const;
+export type ThroughputWorkload = (typeof THROUGHPUT_WORKLOADS)[number];
+
+/** ops/s by workload, concurrency and target. */
+export type ThroughputFigures = Record<
+  ThroughputWorkload,
+  Record<number, { simulator: number; etcd: number }>
+>;
+
+const VALUE = Buffer.alloc(100, 'v');
+
+/** Run `op` from `inFlight` loops for `ms`; ops per second. */
+async function rate(
+  inFlight: number,
+  ms: number,
+  op: (worker: number, i: number) => Promise<unknown>,
+): Promise<number> {
+  let done = 0;
+  const end = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: inFlight }, async (_, w) => {
+      for (let i = 0; performance.now() < end; i++) {
+        await op(w, i);
+        done++;
+      }
+    }),
+  );
+  return done / (ms / 1000);
+}
+
+/** One workload at one concurrency against `client`. */
+async function workload(
+  client: Etcd3,
+  name: ThroughputWorkload,
+  inFlight: number,
+  ms: number,
+  tag: string,
+): Promise<number> {
+  const kv = client.kv;
+  const key = (w: number, i: number) => Buffer.from(`bench/${tag}/${w}/${i % 1024}`);
+  switch (name) {
+    case 'put':
+      return rate(inFlight, ms, (w, i) => kv.put({ key: key(w, i), value: VALUE }));
+    case 'get': {
+      for (let w = 0; w < inFlight; w++) await kv.put({ key: key(w, 0), value: VALUE });
+      return rate(inFlight, ms, (w) => kv.range({ key: key(w, 0) }));
+    }
+    case 'txn compare-and-swap': {
+      // Each loop owns one key and swaps it on its last mod revision, so every txn succeeds.
+      const revs: string[] = [];
+      for (let w = 0; w < inFlight; w++)
+        revs[w] = (await kv.put({ key: key(w, 0), value: VALUE })).header.revision;
+      return rate(inFlight, ms, async (w) => {
+        const r = await kv.txn({
+          compare: [{ key: key(w, 0), target: 'Mod', result: 'Equal', mod_revision: revs[w] }],
+          success: [{ request_put: { key: key(w, 0), value: VALUE } }],
+        });
+        if (!r.succeeded) throw new Error('compare-and-swap failed');
+        revs[w] = r.header.revision;
+      });
+    }
+    case 'watch events': {
+      const prefix = `bench/${tag}/w/`;
+      let events = 0;
+      const watcher = await client.watch().prefix(prefix).create();
+      watcher.on('put', () => {
+        events++;
+      });
+      let puts = 0;
+      await rate(inFlight, ms, async (w, i) => {
+        await kv.put({ key: Buffer.from(`${prefix}${w}/${i % 64}`), value: VALUE });
+        puts++;
+      });
+      // Let the stream drain, then count what arrived.
+      const deadline = performance.now() + 5_000;
+      while (events < puts && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await watcher.cancel();
+      return events / (ms / 1000);
+    }
+  }
+}
+
+/** Throughput at each concurrency, the two targets alternating round by round. */
+export async function measureThroughput(
+  concurrency: number[],
+  ms: number,
+  rounds: number,
+): Promise<ThroughputFigures> {
+  const sim = (await startCli()).target;
+  const etcd = etcdTarget(await startEtcd());
+  const clients = {
+    simulator: new Etcd3({ hosts: sim.endpoint }),
+    etcd: new Etcd3({ hosts: etcd.endpoint }),
+  };
+  const out = {} as ThroughputFigures;
+  try {
+    for (const name of THROUGHPUT_WORKLOADS) {
+      out[name] = {};
+      for (const c of concurrency) {
+        const got: Record<'simulator' | 'etcd', number[]> = { simulator: [], etcd: [] };
+        for (let r = 0; r < rounds; r++) {
+          const order: ('simulator' | 'etcd')[] = r % 2 === 0 ? ['simulator', 'etcd'] : ['etcd', 'simulator'];
+          for (const t of order) got[t].push(await workload(clients[t], name, c, ms, `${t}${r}`));
+        }
+        out[name][c] = { simulator: median(got.simulator), etcd: median(got.etcd) };
+        console.log(
+          `  ${name} @${c} in flight: simulator ${Math.round(out[name][c].simulator)}/s, etcd ${Math.round(out[name][c].etcd)}/s`,
+        );
+      }
+    }
+  } finally {
+    clients.simulator.close();
+    clients.etcd.close();
+    await sim.stop();
+    await etcd.stop();
+  }
+  return out;
+}
+
+/** Resident set size of a process, in bytes (Linux /proc). */
+function rss(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : Number.NaN;
+}
+
+/** Resident size of each server holding `keys` keys of 16 B with 100 B values. */
+export async function measureMemory(
+  keys: number,
+): Promise<{ keys: number; simulator: number; etcd: number }> {
+  const result = { keys, simulator: 0, etcd: 0 };
+  for (const make of [async () => (await startCli()).target, async () => etcdTarget(await startEtcd())]) {
+    const target = await make();
+    const client = new Etcd3({ hosts: target.endpoint });
+    try {
+      const perTxn = 128;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          for (;;) {
+            const start = next;
+            if (start >= keys) return;
+            next = Math.min(keys, start + perTxn);
+            const success = [];
+            for (let i = start; i < next; i++) {
+              success.push({
+                request_put: { key: Buffer.from(`k${i.toString().padStart(15, '0')}`), value: VALUE },
+              });
+            }
+            await client.kv.txn({ success });
+          }
+        }),
+      );
+      const count = await client.kv.range({
+        key: Buffer.from([0]),
+        range_end: Buffer.from([0]),
+        count_only: true,
+      });
+      if (Number(count.count) !== keys)
+        throw new Error(`${target.name} holds ${count.count} keys, expected ${keys}`);
+      result[target.name] = rss(target.pid);
+      console.log(
+        `  ${target.name}: ${(result[target.name] / 2 ** 20).toFixed(0)} MiB resident with ${keys} keys`,
+      );
+    } finally {
+      client.close();
+      await target.stop();
+    }
+  }
+  return result;
+}
