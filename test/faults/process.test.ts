@@ -126,6 +126,22 @@ describe('server freeze (SIGSTOP of etcd)', () => {
     }
   });
 
+  it('a watch created on a frozen server is answered once it thaws', async () => {
+    const { clock, store } = faultStore();
+    const a = store.connect({ name: 'a' });
+    store.faults.freeze();
+    const watcher = a.watch({ key: 'k' });
+    let created = false;
+    void watcher.created.then(() => {
+      created = true;
+    });
+    await pass(clock, 1_000);
+    expect(created).toBe(false);
+    store.faults.thaw();
+    expect((await settle(clock, watcher.created)).ok).toBe(true);
+    await watcher.cancel();
+  });
+
   it('a session on a frozen server ends "unreachable" at its TTL', async () => {
     const { clock, store } = faultStore();
     const a = store.connect({ name: 'a', requestTimeoutMs: 1_000 });

@@ -450,7 +450,12 @@ export class ClientLink implements FlightHost {
 
   // --- watch streams ---
 
-  /** A watch stream the client opened: it stalls while the link is down or the client paused. */
+  /** True when watch streams deliver: the link is up, the client runs and the server is not frozen. */
+  #streamsRunning(): boolean {
+    return this.up && !this.#paused && !this.#env.server.frozen;
+  }
+
+  /** A watch stream the client opened: it stalls while the link is down, the client or server stopped. */
   adopt(stream: MemoryWatchStream): void {
     if (this.#quiet) return;
     if (!this.up) {
@@ -467,7 +472,7 @@ export class ClientLink implements FlightHost {
         }
       }, this.#client.timing.dialTimeoutMs);
       this.#dialing.set(stream, timer);
-    } else if (this.#paused) {
+    } else if (!this.#streamsRunning()) {
       stream.suspend(false);
     }
   }
@@ -476,7 +481,7 @@ export class ClientLink implements FlightHost {
   resetWatches(): void {
     for (const stream of this.#client.streams()) {
       stream.suspend(true);
-      if (this.up && !this.#paused) stream.resume();
+      if (this.#streamsRunning()) stream.resume();
     }
     this.#trace('watch', 'streams reset');
   }
@@ -499,8 +504,9 @@ export class ClientLink implements FlightHost {
   }
 
   /**
-   * The link went down or up (partition, server restart): a drop cuts every request in flight and
-   * stalls the watch streams; coming up resumes them.
+   * The link or the server changed (partition, restart, freeze): a drop cuts every request in flight
+   * and stalls the watch streams (to be re-created); a frozen server stalls them (connections stay);
+   * once the link is up and the server runs they resume.
    */
   linkChanged(wasUp: boolean, policy: InFlightPolicy = this.#dropPolicy): void {
     const up = this.up;
@@ -510,8 +516,9 @@ export class ClientLink implements FlightHost {
     } else if (!wasUp && up) {
       for (const timer of this.#dialing.values()) timer.cancel();
       this.#dialing.clear();
-      if (!this.#paused) for (const stream of this.#client.streams()) stream.resume();
     }
+    if (this.#env.server.frozen) for (const stream of this.#client.streams()) stream.suspend(false);
+    else if (this.#streamsRunning()) for (const stream of this.#client.streams()) stream.resume();
     this.refresh();
     this.#changes.notify();
   }
@@ -535,7 +542,7 @@ export class ClientLink implements FlightHost {
     const held = this.#heldReplies;
     this.#heldReplies = [];
     for (const hand of held) hand();
-    if (this.up) for (const stream of this.#client.streams()) stream.resume();
+    if (this.#streamsRunning()) for (const stream of this.#client.streams()) stream.resume();
     this.refresh();
     this.#changes.notify();
   }
