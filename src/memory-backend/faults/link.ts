@@ -33,10 +33,11 @@ import type { MemoryWatchStream } from '../watch-stream.js';
 import type { ClientClock } from './client-clock.js';
 import { Flight, type FlightHost, type FlightOutcome } from './flight.js';
 import { injectedError, isRetriedRead } from './injected-error.js';
-import { Notifier } from './notifier.js';
-import { type FaultOp, hasPrefix, isWrite, type OpSelector, opMatches, writtenKeys } from './ops.js';
+import { type FaultOp, isWrite, type OpSelector } from './ops.js';
+import { type ErrorRule, RequestRules } from './request-rules.js';
 import type { ServerState } from './server-state.js';
 import type { LinkTiming } from './timing.js';
+import { Waits } from './waits.js';
 
 /** What happens to a request in flight when its connection drops: applied, lost, or a seeded choice. */
 export type InFlightPolicy = 'applied' | 'lost' | 'random';
@@ -68,21 +69,6 @@ export interface LinkClient {
   streams(): Iterable<MemoryWatchStream>;
 }
 
-/** The next `remaining` requests matching `selector` get etcd's answer `raw`. */
-interface ErrorRule {
-  readonly selector: OpSelector;
-  readonly raw: RawGrpcError & { code: number; details: string };
-  remaining: number;
-  /** For a write answered "unknown outcome": applied or not. */
-  readonly applied: InFlightPolicy;
-}
-
-/** The next `remaining` writes (on `prefix`, if set) apply and lose their reply. */
-interface LostReplyRule {
-  remaining: number;
-  readonly prefix: Uint8Array | undefined;
-}
-
 /** The outcome of waiting for a flight. */
 type Wait<T> = FlightOutcome<T> | { kind: 'deadline' };
 
@@ -90,28 +76,25 @@ type Wait<T> = FlightOutcome<T> | { kind: 'deadline' };
 export class ClientLink implements FlightHost {
   readonly #client: LinkClient;
   readonly #env: LinkEnv;
-  readonly #changes = new Notifier();
   readonly #flights = new Set<Flight<unknown>>();
-  /** Rejecters of calls waiting on this link, for close(). */
-  readonly #waiting = new Set<(error: unknown) => void>();
+  /** Waiting for the link's state or for time, on the client's clock. */
+  readonly #waits: Waits;
   /** Streams opened while the link was down: they fail unless it comes up within the dial timeout. */
   readonly #dialing = new Map<MemoryWatchStream, ClockTimer>();
   #partitioned = false;
   #dropPolicy: InFlightPolicy = 'random';
   #paused = false;
   #holdKeepAlives = false;
-  #errors: ErrorRule[] = [];
-  #lostReplies: LostReplyRule[] = [];
-  #latency: { minMs: number; maxMs: number } | undefined;
+  readonly #rules = new RequestRules();
   #heldReplies: (() => void)[] = [];
   #heldKeepAlives: (() => void)[] = [];
-  #lastArrival = Number.NEGATIVE_INFINITY;
   #quiet = true;
   #closed = false;
 
   constructor(client: LinkClient, env: LinkEnv) {
     this.#client = client;
     this.#env = env;
+    this.#waits = new Waits(client.clock);
     this.refresh();
   }
 
@@ -212,7 +195,7 @@ export class ClientLink implements FlightHost {
         }
         if (!write && isRetriedRead(rule.raw) && this.#fits(backoff(attempt), deadline)) {
           this.#trace(op, `${rule.raw.details}, retried`);
-          await this.#sleep(backoff(attempt), signal);
+          await this.#waits.sleep(backoff(attempt), signal);
           continue;
         }
         if (error instanceof UnknownOutcomeError && this.#env.choose(rule.applied)) applyQuietly(apply);
@@ -247,7 +230,7 @@ export class ClientLink implements FlightHost {
       if (this.#client.relay || !this.#fits(backoff(attempt), deadline)) {
         throw new UnavailableError('etcd unavailable: Connection dropped');
       }
-      await this.#sleep(backoff(attempt), signal);
+      await this.#waits.sleep(backoff(attempt), signal);
     }
   }
 
@@ -276,7 +259,7 @@ export class ClientLink implements FlightHost {
       if (this.#client.relay || !this.#fits(KEEPALIVE_RETRY_MS, deadline)) {
         throw new UnavailableError(`etcd unavailable: ${why}`);
       }
-      await this.#sleep(KEEPALIVE_RETRY_MS, signal);
+      await this.#waits.sleep(KEEPALIVE_RETRY_MS, signal);
     }
   }
 
@@ -287,7 +270,7 @@ export class ClientLink implements FlightHost {
     deadline: number,
     signal: AbortSignal | undefined,
   ): Promise<Wait<T>> | Wait<T> {
-    const [outMs, inMs] = this.#delays();
+    const [outMs, inMs] = this.#rules.delays(this.#env.storeClock.now(), this.#env.random);
     const flight = new Flight<T>(this, apply, outMs, inMs, keepAlive);
     if (flight.outcome !== undefined) return flight.outcome;
     this.#flights.add(flight as Flight<unknown>);
@@ -296,7 +279,7 @@ export class ClientLink implements FlightHost {
       const finish = (): void => {
         timer.cancel();
         signal?.removeEventListener('abort', onAbort);
-        this.#waiting.delete(fail);
+        untrack();
       };
       const fail = (error: unknown): void => {
         finish();
@@ -311,7 +294,7 @@ export class ClientLink implements FlightHost {
         flight.abandon();
         resolve({ kind: 'deadline' });
       }, deadline - clock.now());
-      this.#waiting.add(fail);
+      const untrack = this.#waits.track(fail);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (signal?.aborted) onAbort();
       flight.listen((outcome) => {
@@ -328,7 +311,7 @@ export class ClientLink implements FlightHost {
     const until = Math.min(deadline, clock.now() + this.#client.timing.dialTimeoutMs);
     while (!this.up) {
       this.#checkOpen();
-      const changed = await this.#waitChange(until - clock.now(), signal);
+      const changed = await this.#waits.change(until - clock.now(), signal);
       this.#checkOpen();
       if (!changed && !this.up) {
         this.#trace(op, 'unreachable');
@@ -343,43 +326,9 @@ export class ClientLink implements FlightHost {
   async #whileStopped(signal: AbortSignal | undefined): Promise<void> {
     while (this.#paused) {
       this.#checkOpen();
-      await this.#waitChange(undefined, signal);
+      await this.#waits.change(undefined, signal);
     }
     this.#checkOpen();
-  }
-
-  #waitChange(ms: number | undefined, signal: AbortSignal | undefined): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      const fail = (error: unknown): void => {
-        this.#waiting.delete(fail);
-        reject(error);
-      };
-      this.#waiting.add(fail);
-      this.#changes.wait(this.#client.clock, ms, signal).then((changed) => {
-        this.#waiting.delete(fail);
-        resolve(changed);
-      }, fail);
-    });
-  }
-
-  #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const fail = (error: unknown): void => {
-        timer.cancel();
-        signal?.removeEventListener('abort', onAbort);
-        this.#waiting.delete(fail);
-        reject(error);
-      };
-      const onAbort = (): void => fail(new AbortError());
-      const timer = this.#client.clock.setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        this.#waiting.delete(fail);
-        resolve();
-      }, ms);
-      this.#waiting.add(fail);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (signal?.aborted) onAbort();
-    });
   }
 
   #fits(ms: number, deadline: number): boolean {
@@ -395,39 +344,16 @@ export class ClientLink implements FlightHost {
     return `client "${this.name}" is partitioned from the memory store`;
   }
 
-  /** Outbound and inbound delay of the next request; requests reach the server in the order sent. */
-  #delays(): [number, number] {
-    const latency = this.#latency;
-    const now = this.#env.storeClock.now();
-    let total = 0;
-    if (latency !== undefined) {
-      total = latency.minMs + Math.floor(this.#env.random() * (latency.maxMs - latency.minMs + 1));
-    }
-    const half = Math.floor(total / 2);
-    const arrival = Math.max(now + half, this.#lastArrival);
-    this.#lastArrival = arrival;
-    return [arrival - now, total - half];
-  }
-
   #takeError(op: FaultOp, write: boolean): ErrorRule | undefined {
-    if (this.#errors.length === 0) return undefined;
-    const rule = this.#errors.find((r) => opMatches(r.selector, op, write));
-    if (rule === undefined) return undefined;
-    if (--rule.remaining <= 0) this.#errors = this.#errors.filter((r) => r !== rule);
-    this.refresh();
+    const rule = this.#rules.takeError(op, write);
+    if (rule !== undefined) this.refresh();
     return rule;
   }
 
   #takeLostReply(op: FaultOp, request: unknown): boolean {
-    if (this.#lostReplies.length === 0) return false;
-    const keys = writtenKeys(op, request);
-    const rule = this.#lostReplies.find(
-      (r) => r.prefix === undefined || keys.some((k) => hasPrefix(k, r.prefix!)),
-    );
-    if (rule === undefined) return false;
-    if (--rule.remaining <= 0) this.#lostReplies = this.#lostReplies.filter((r) => r !== rule);
-    this.refresh();
-    return true;
+    const lost = this.#rules.takeLostReply(op, request);
+    if (lost) this.refresh();
+    return lost;
   }
 
   #trace(op: string, what: string): void {
@@ -520,7 +446,7 @@ export class ClientLink implements FlightHost {
     if (this.#env.server.frozen) for (const stream of this.#client.streams()) stream.suspend(false);
     else if (this.#streamsRunning()) for (const stream of this.#client.streams()) stream.resume();
     this.refresh();
-    this.#changes.notify();
+    this.#waits.notify();
   }
 
   /** Stop the client's process (SIGSTOP): its timers, requests, replies and watch deliveries wait. */
@@ -544,7 +470,7 @@ export class ClientLink implements FlightHost {
     for (const hand of held) hand();
     if (this.#streamsRunning()) for (const stream of this.#client.streams()) stream.resume();
     this.refresh();
-    this.#changes.notify();
+    this.#waits.notify();
   }
 
   /** Hold back (or release) the answers to this client's lease renewals; the store still renews. */
@@ -568,27 +494,25 @@ export class ClientLink implements FlightHost {
     count: number,
     applied: InFlightPolicy,
   ): void {
-    this.#errors.push({ selector, raw, remaining: count, applied });
+    this.#rules.addError({ selector, raw, remaining: count, applied });
     this.refresh();
   }
 
   /** The next `count` writes (on `prefix`, if given) apply and lose their reply. */
   loseReplies(count: number, prefix: Uint8Array | undefined): void {
-    this.#lostReplies.push({ remaining: count, prefix });
+    this.#rules.addLostReplies(count, prefix);
     this.refresh();
   }
 
   /** A delay per request, uniform in [minMs, maxMs] (seeded); undefined for none. */
   setLatency(latency: { minMs: number; maxMs: number } | undefined): void {
-    this.#latency = latency !== undefined && latency.maxMs > 0 ? latency : undefined;
+    this.#rules.setLatency(latency);
     this.refresh();
   }
 
   /** Remove injected errors, lost replies and latency, and release held keepalive answers. */
   clearRules(): void {
-    this.#errors = [];
-    this.#lostReplies = [];
-    this.#latency = undefined;
+    this.#rules.clear();
     this.holdKeepAlives(false);
   }
 
@@ -601,9 +525,7 @@ export class ClientLink implements FlightHost {
       !this.#holdKeepAlives &&
       !server.down &&
       !server.frozen &&
-      this.#errors.length === 0 &&
-      this.#lostReplies.length === 0 &&
-      this.#latency === undefined;
+      this.#rules.empty;
   }
 
   /** The client closed: calls waiting on the link fail with ClosedError. */
@@ -612,9 +534,7 @@ export class ClientLink implements FlightHost {
     this.#closed = true;
     for (const timer of this.#dialing.values()) timer.cancel();
     this.#dialing.clear();
-    for (const fail of [...this.#waiting]) fail(new ClosedError());
-    this.#waiting.clear();
-    this.#changes.notify();
+    this.#waits.failAll(new ClosedError());
   }
 }
 
