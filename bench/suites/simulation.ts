@@ -1,7 +1,8 @@
 /**
  * Simulation (issue 14). The lock scenario — 5 clients, a fencing-guarded counter — under 1,000 random
  * fault schedules of 60 simulated seconds each, one after another on one thread; target: under 10 s on
- * this machine. The same 1,000 on two worker threads (this machine has two cores) is printed beside it.
+ * this machine. The same 1,000 on two worker threads (this machine has two cores) is printed beside it,
+ * for comparison.
  * Then the cost of the fault layer when no fault is active: put and get on a client of a store whose
  * faults are in use (a link per client, quiet) against a plain client, interleaved rounds.
  * Run: `npm run bench -- simulation` (`--quick`: 100 schedules, the 1,000 projected from them).
@@ -108,8 +109,9 @@ export async function run({ quick }: BenchOptions): Promise<void> {
   );
   const two = await parallel(1, 1 + schedules, 2);
   const projected2 = (two.seconds * 1000) / schedules;
+  // For comparison only: the target is one thread's time, and two workers gain only on an idle machine.
   console.log(
-    `  on 2 worker threads: ${two.seconds.toFixed(2)} s for ${schedules}; 1,000 schedules: ${projected2.toFixed(1)} s${quick ? ' (projected)' : ''}, ${two.failures} failed — target: ${verdict(projected2 < TARGET_S)}`,
+    `  on 2 worker threads: ${two.seconds.toFixed(2)} s for ${schedules}; 1,000 schedules: ${projected2.toFixed(1)} s${quick ? ' (projected)' : ''}, ${two.failures} failed`,
   );
   await faultLayerCost(quick);
 }
