@@ -1,6 +1,7 @@
 /** `etcd-kv-kit serve`: the simulator server from a shell, configured with etcd's own flag names. */
 
 import { readFileSync } from 'node:fs';
+import { ManualClock } from '../clock/manual-clock.js';
 import { minLeaseTtlFor } from '../common/raft-timers.js';
 import { DEFAULT_ETCD_VERSION, etcdBehaviour } from '../memory-backend/etcd-version.js';
 import { autoCompaction } from '../memory-backend/maintenance/auto-compaction.js';
@@ -59,7 +60,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   {
     name: 'seed',
     kind: 'int',
-    help: 'Seed for server-chosen lease IDs, for reproducible runs.',
+    help: "Seed for server-chosen lease IDs and the faults' seeded choices, for reproducible runs.",
     defaultText: 'random',
   },
   {
@@ -85,6 +86,16 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     help: 'Start from this file: a snapshot (etcdctl snapshot save against the simulator) or a JSON fixture of keys, {"config/a": "1"}. A bad file stops the start-up (exit 1).',
   },
+  {
+    name: 'fault-api',
+    kind: 'bool',
+    help: 'Serve the fault control API (HTTP JSON under /faults/v1/ on each client URL, loopback only).',
+  },
+  {
+    name: 'manual-clock',
+    kind: 'bool',
+    help: 'Run leases and timers on a clock that moves only by POST /faults/v1/clock/advance (needs --fault-api).',
+  },
 ];
 
 /** The text of `serve --help`. */
@@ -100,6 +111,14 @@ its own. The client port also serves etcd's JSON gateway (/v3/...), GET /health,
 
 Prints one line when ready: "etcd-kv-kit: ready to serve client requests on <url>[,<url>...]".
 SIGINT or SIGTERM closes every stream and connection and exits 0. A bad flag exits 2.
+
+With --fault-api, tests in any language can inject faults: partition a connection, lose replies,
+inject etcd errors, add latency, reset or cancel watches, expire leases, hold keepalive answers, pause
+a client, restart or freeze the server, and (with --manual-clock) move time. A connection is named by
+the gRPC metadata "etcd-kv-kit-client: <name>" of its first call, or else by its peer address. Example:
+  curl -s -XPOST localhost:2379/faults/v1/partition -d '{"target":"worker-1"}'
+  curl -s localhost:2379/faults/v1/clients
+See the README for every route.
 
 Flags (etcd's names where etcd has the flag):
 ${flagHelp(SERVE_FLAGS)}
@@ -179,6 +198,12 @@ export function serveOptions(args: readonly string[]): ServerOptions {
   if (retention !== undefined) options.autoCompactionRetention = retention;
   const load = values.get('load') as string | undefined;
   if (load !== undefined) options.load = load;
+  if (values.get('fault-api') === true) options.faultApi = true;
+  if (values.get('manual-clock') === true) {
+    if (options.faultApi !== true)
+      throw new FlagError('--manual-clock needs --fault-api (to move the clock)');
+    options.clock = new ManualClock();
+  }
   const certFile = values.get('cert-file') as string | undefined;
   const keyFile = values.get('key-file') as string | undefined;
   const caFile = values.get('trusted-ca-file') as string | undefined;

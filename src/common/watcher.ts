@@ -30,13 +30,15 @@ export function watcherOnStream(
   created.catch(() => {});
 
   let finished = false;
+  let wasCreated = false;
   const finish = (error?: unknown): void => {
     if (finished) return;
     finished = true;
     signal?.removeEventListener('abort', onAbort);
     if (error === undefined) queue.end();
     else queue.fail(error);
-    rejectCreated(error ?? new WatchCanceledError());
+    // Once created, the promise is settled: do not build an error (and its stack) nobody can see.
+    if (!wasCreated) rejectCreated(error ?? new WatchCanceledError());
     stream.close();
   };
   const onAbort = (): void => finish();
@@ -52,6 +54,7 @@ export function watcherOnStream(
         for await (const response of stream) {
           if (finished) return;
           if (response.created && !response.canceled) {
+            wasCreated = true;
             resolveCreated(response);
             continue;
           }

@@ -11,6 +11,7 @@ import { isInvalidToken, mapGrpcError, type RawGrpcError } from './errors.js';
 import { cancelCall } from './grpc.js';
 import { toSafeNumber } from './numbers.js';
 import type { EndpointPool } from './pool.js';
+import { KEEPALIVE_RETRY_MS } from './retry.js';
 
 interface Waiter {
   resolve(r: LeaseKeepAliveResponse): void;
@@ -42,8 +43,8 @@ export class KeepAliveStream {
         return await this.#once(stream, id, deadline, signal);
       } catch (error) {
         // A renewal is idempotent: after a broken stream, renew again on a new one while time remains.
-        if (!(error instanceof UnavailableError) || Date.now() + 50 >= deadline) throw error;
-        await new Promise((r) => setTimeout(r, 50).unref());
+        if (!(error instanceof UnavailableError) || Date.now() + KEEPALIVE_RETRY_MS >= deadline) throw error;
+        await new Promise((r) => setTimeout(r, KEEPALIVE_RETRY_MS).unref());
       }
     }
   }

@@ -20,6 +20,11 @@ export interface EtcdBackendOptions {
   requestTimeoutMs?: number;
   /** Prefix applied to every key, range, compare and watch, and stripped from responses. */
   namespace?: Bytes;
+  /**
+   * Extra gRPC metadata sent with every call, e.g. `{ 'etcd-kv-kit-client': 'worker-1' }`, which names
+   * the connection for the simulator server's fault API. Keys are lower-case ASCII.
+   */
+  metadata?: Record<string, string>;
   /** Extra grpc-js channel options (merged over the adapter's failover-friendly defaults). */
   grpcOptions?: Record<string, string | number>;
 }

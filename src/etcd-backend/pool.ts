@@ -15,10 +15,12 @@
  */
 
 import type { CallOptionsFactory, ICallable } from 'etcd3';
+import { describe } from '../common/validate.js';
 import {
   AbortError,
   ClosedError,
   GrpcStatus,
+  InvalidArgumentError,
   UnavailableError,
   UnknownOutcomeError,
 } from '../interface/errors.js';
@@ -27,6 +29,7 @@ import { isInvalidToken, isTransportFailure, mapGrpcError, type RawGrpcError, wa
 import { cancelCall, createHost, type EtcdHost, type GrpcModule, grpc, type ServiceName } from './grpc.js';
 import { type LeaderAnswer, LeaderTracker } from './leader.js';
 import { DEFAULTS, type EtcdBackendOptions } from './options.js';
+import { backoff } from './retry.js';
 
 /** One etcd member the pool talks to. */
 export interface Endpoint {
@@ -57,6 +60,7 @@ export class EndpointPool implements ICallable<Endpoint> {
   readonly requestTimeoutMs: number;
   readonly #endpoints: Endpoint[];
   readonly #auth: EtcdBackendOptions['auth'];
+  readonly #extraMetadata: readonly [string, string][];
   #preferred = 0;
   #token: Promise<GrpcModule.Metadata> | undefined;
   #closed = false;
@@ -74,6 +78,7 @@ export class EndpointPool implements ICallable<Endpoint> {
     this.dialTimeoutMs = options.dialTimeoutMs ?? DEFAULTS.dialTimeoutMs;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     this.#auth = options.auth;
+    this.#extraMetadata = metadataOption(options.metadata);
     const secure = urls.some((u) => u.startsWith('https:')) || options.tls !== undefined;
     const pem = (v: Buffer | string | undefined) => (v === undefined ? null : Buffer.from(v));
     const credentials = secure
@@ -291,6 +296,13 @@ export class EndpointPool implements ICallable<Endpoint> {
     return { memberId: String(res.header?.member_id ?? '0'), leader: String(res.leader ?? '0') };
   }
 
+  /** Metadata for one call: the caller's extra entries (options.metadata). */
+  #baseMetadata(): GrpcModule.Metadata {
+    const md = new grpc.Metadata();
+    for (const [key, value] of this.#extraMetadata) md.set(key, value);
+    return md;
+  }
+
   #check(signal: AbortSignal | undefined): void {
     if (this.#closed) throw new ClosedError();
     if (signal?.aborted) throw new AbortError();
@@ -302,20 +314,20 @@ export class EndpointPool implements ICallable<Endpoint> {
     signal: AbortSignal | undefined,
   ): Promise<GrpcModule.Metadata> {
     const auth = this.#auth;
-    if (!auth) return new grpc.Metadata();
+    if (!auth) return this.#baseMetadata();
     if (!this.#token) {
       const token = this.#unary<{ token: string }>(
         endpoint,
         'Auth',
         'authenticate',
         { name: auth.username, password: auth.password },
-        new grpc.Metadata(),
+        this.#baseMetadata(),
         deadline,
         signal,
         false,
       ).then(
         (res) => {
-          const md = new grpc.Metadata();
+          const md = this.#baseMetadata();
           md.set('token', res.token);
           return md;
         },
@@ -371,6 +383,23 @@ export class EndpointPool implements ICallable<Endpoint> {
   }
 }
 
+/** The `metadata` option, checked: string keys (lower-case, as gRPC requires) and string values. */
+function metadataOption(metadata: unknown): [string, string][] {
+  if (metadata === undefined) return [];
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
+    throw new InvalidArgumentError(`metadata must be an object of strings, received ${describe(metadata)}`);
+  }
+  return Object.entries(metadata).map(([key, value]) => {
+    if (!/^[0-9a-z_.-]+$/.test(key) || key.endsWith('-bin') || key === 'token') {
+      throw new InvalidArgumentError(`metadata key ${describe(key)} is not a lower-case ASCII gRPC key`);
+    }
+    if (typeof value !== 'string') {
+      throw new InvalidArgumentError(`metadata ${key} must be a string, received ${describe(value)}`);
+    }
+    return [key, value];
+  });
+}
+
 /** Wait until `channel` is READY (callback true) or `deadline` passes or it shuts down (false). */
 function waitReady(channel: GrpcModule.Channel, deadline: number, done: (ok: boolean) => void): void {
   const state = channel.getConnectivityState(true);
@@ -382,10 +411,6 @@ function waitReady(channel: GrpcModule.Channel, deadline: number, done: (ok: boo
     if (error) done(false);
     else waitReady(channel, deadline, done);
   });
-}
-
-function backoff(attempt: number): number {
-  return Math.min(25 * 2 ** attempt, 500);
 }
 
 /** Sleep without keeping the process alive; rejects with AbortError if `signal` aborts. */

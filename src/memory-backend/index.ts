@@ -12,7 +12,20 @@ export {
   etcdBehaviour,
   type ProgressRequestMode,
 } from './etcd-version.js';
+export type { ClientClock } from './faults/client-clock.js';
+export type { InjectableError } from './faults/injected-error.js';
+export type { InFlightPolicy } from './faults/link.js';
+export type { FaultOp, OpSelector } from './faults/ops.js';
+export type {
+  FailNextOptions,
+  FaultClientInfo,
+  Latency,
+  LoseRepliesOptions,
+  StoreFaults,
+} from './faults/store-faults.js';
+export type { FaultTarget } from './faults/target.js';
+export type { LinkTiming, LinkTimingOptions } from './faults/timing.js';
 export type { Fixture } from './maintenance/fixture.js';
 export { MemoryBackend } from './memory-backend.js';
-export type { MemoryBackendOptions, MemoryStoreOptions } from './options.js';
+export type { MemoryBackendOptions, MemoryClientOptions, MemoryStoreOptions } from './options.js';
 export { MEMORY_ETCD_VERSION, MemoryStore } from './store.js';

@@ -37,6 +37,8 @@ export class Lessor {
   #timer: ClockTimer | undefined;
   #timerAt = Infinity;
   #expiring = false;
+  /** The server is stopped or down (a fault): nothing expires until it runs again. */
+  #frozen = false;
 
   /** `onExpire` revokes an expired lease (deleting its keys); the lessor has already forgotten it. */
   constructor(clock: Clock, minTtl: number, seed: bigint, onExpire: (lease: Lease) => void) {
@@ -91,7 +93,7 @@ export class Lessor {
 
   /** Revoke every lease past its deadline, earliest first, each through `onExpire`. */
   expireDue(): void {
-    if (this.#expiring || this.#leases.size === 0) return;
+    if (this.#expiring || this.#frozen || this.#leases.size === 0) return;
     const now = this.#clock.now();
     if (this.#timerAt > now && !this.#anyDue(now)) return;
     this.#expiring = true;
@@ -116,6 +118,30 @@ export class Lessor {
     this.#leases.set(id, lease);
     this.#schedule(lease.expiry);
     return lease;
+  }
+
+  /** Expire one lease now, as if its TTL had run out (a fault); false if it is unknown. */
+  expire(id: bigint): boolean {
+    const lease = this.#leases.get(id);
+    if (lease === undefined) return false;
+    this.#leases.delete(id);
+    this.#onExpire(lease);
+    return true;
+  }
+
+  /** Stop expiring leases (the server process is stopped or down), or start again (expiring what is due). */
+  setFrozen(frozen: boolean): void {
+    this.#frozen = frozen;
+    if (!frozen) {
+      this.expireDue();
+      this.#reschedule();
+    }
+  }
+
+  /** Reset every lease to its full TTL from now, as etcd does when its server restarts. */
+  renewAll(): void {
+    const now = this.#clock.now();
+    for (const lease of this.#leases.values()) lease.expiry = now + lease.ttl * 1000;
   }
 
   /** Stop the timer. */
@@ -147,6 +173,8 @@ export class Lessor {
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       this.#timerAt = Infinity;
+      // Frozen: setFrozen(false) reschedules.
+      if (this.#frozen) return;
       this.expireDue();
       this.#reschedule();
     }, delay);

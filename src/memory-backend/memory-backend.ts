@@ -1,7 +1,8 @@
 /**
- * A client of the memory store. It owns what belongs to one connection — its watch streams — and
- * passes every request to the store it is connected to. `new MemoryBackend()` makes a store of its own
- * and closes it with the client; `store.connect()` gives one more client of a shared store.
+ * A client of the memory store. It owns what belongs to one connection — its watch streams, its clock
+ * view, and, once the store's faults are in use, its simulated link (faults/link.ts) — and passes every
+ * request to the store it is connected to. `new MemoryBackend()` makes a store of its own and closes it
+ * with the client; `store.connect()` gives one more client of a shared store.
  */
 
 import { watcherOnStream } from '../common/watcher.js';
@@ -44,6 +45,10 @@ import type {
   MoveLeaderResponse,
 } from '../interface/maintenance.js';
 import type { WatchCreateRequest, Watcher, WatchOptions, WatchStream } from '../interface/watch.js';
+import { ClientClock } from './faults/client-clock.js';
+import type { ClientLink } from './faults/link.js';
+import type { StoreFaults } from './faults/store-faults.js';
+import { type LinkTiming, linkTiming } from './faults/timing.js';
 import { snapshotMessages } from './maintenance/snapshot.js';
 import type { MemoryBackendOptions } from './options.js';
 import { MemoryStore } from './store.js';
@@ -83,9 +88,18 @@ function storeFor(options: MemoryBackendOptions): { store: MemoryStore; owned: b
  * and {@link MaintenanceBackend}: alarms, the space quota, hashes, defragment and snapshots.
  */
 export class MemoryBackend implements KvBackend, MaintenanceBackend {
+  /** This client's view of the store's clock: the same time, paused while the client is (a fault). */
   readonly clock: Clock;
   /** The store this client reads and writes; shared with its other clients. */
   readonly store: MemoryStore;
+  /** The name faults target this client by. */
+  readonly name: string;
+  /** The etcd backend's deadlines, applied when a fault makes a request wait. */
+  readonly timing: LinkTiming;
+  readonly #clock: ClientClock;
+  readonly #relay: boolean;
+  /** The simulated link, once the store's faults are in use; undefined means the direct path. */
+  #link: ClientLink | undefined;
   /** True when this client created its store, and closes it on close(). */
   readonly #ownsStore: boolean;
   /** Open streams, each with what undoes its abort listener. */
@@ -94,35 +108,69 @@ export class MemoryBackend implements KvBackend, MaintenanceBackend {
 
   constructor(options: MemoryBackendOptions = {}) {
     const { store, owned } = storeFor(options);
+    this.timing = linkTiming(options);
+    this.#relay = options.relay === true;
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+      throw new InvalidArgumentError(`name must be a non-empty string, received ${String(options.name)}`);
+    }
     this.store = store;
     this.#ownsStore = owned;
-    this.clock = store.clock;
-    store.attach(this);
+    this.#clock = new ClientClock(store.clock);
+    this.clock = this.#clock;
+    const defaultName = store.attach(this);
+    this.name = options.name ?? defaultName;
+    store.linkClient(this);
+  }
+
+  /**
+   * Give this client its simulated link to the store (called by the store when its faults are in use).
+   * @internal
+   */
+  attachFaults(faults: StoreFaults): void {
+    if (this.#link !== undefined || this.#closed) return;
+    const streams = this.#streams;
+    this.#link = faults.adopt({
+      name: this.name,
+      clock: this.#clock,
+      timing: this.timing,
+      relay: this.#relay,
+      streams: () => [...streams.keys()],
+    });
   }
 
   async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
     this.#enter(options);
-    return this.store.range(request);
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.range(request);
+    return link.call('range', request, options?.signal, () => this.store.range(request));
   }
 
   async put(request: PutRequest, options?: CallOptions): Promise<PutResponse> {
     this.#enter(options);
-    return this.store.put(request);
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.put(request);
+    return link.call('put', request, options?.signal, () => this.store.put(request));
   }
 
   async deleteRange(request: DeleteRangeRequest, options?: CallOptions): Promise<DeleteRangeResponse> {
     this.#enter(options);
-    return this.store.deleteRange(request);
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.deleteRange(request);
+    return link.call('deleteRange', request, options?.signal, () => this.store.deleteRange(request));
   }
 
   async txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse> {
     this.#enter(options);
-    return this.store.txn(request);
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.txn(request);
+    return link.call('txn', request, options?.signal, () => this.store.txn(request));
   }
 
   async compact(request: CompactionRequest, options?: CallOptions): Promise<CompactionResponse> {
     this.#enter(options);
-    return this.store.compact(request);
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.compact(request);
+    return link.call('compact', request, options?.signal, () => this.store.compact(request));
   }
 
   watchStream(options?: WatchOptions): WatchStream {
@@ -143,6 +191,7 @@ export class MemoryBackend implements KvBackend, MaintenanceBackend {
     const onAbort = (): void => stream.close();
     signal?.addEventListener('abort', onAbort, { once: true });
     this.#streams.set(stream, () => signal?.removeEventListener('abort', onAbort));
+    this.#link?.adopt(stream);
     return stream;
   }
 
@@ -152,12 +201,16 @@ export class MemoryBackend implements KvBackend, MaintenanceBackend {
 
   async leaseGrant(request: LeaseGrantRequest, options?: CallOptions): Promise<LeaseGrantResponse> {
     this.#enter(options);
-    return this.store.leaseGrant(request);
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.leaseGrant(request);
+    return link.call('leaseGrant', request, options?.signal, () => this.store.leaseGrant(request));
   }
 
   async leaseRevoke(request: LeaseRevokeRequest, options?: CallOptions): Promise<LeaseRevokeResponse> {
     this.#enter(options);
-    return this.store.leaseRevoke(request);
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.leaseRevoke(request);
+    return link.call('leaseRevoke', request, options?.signal, () => this.store.leaseRevoke(request));
   }
 
   async leaseKeepAlive(
@@ -165,7 +218,9 @@ export class MemoryBackend implements KvBackend, MaintenanceBackend {
     options?: CallOptions,
   ): Promise<LeaseKeepAliveResponse> {
     this.#enter(options);
-    return this.store.leaseKeepAlive(request);
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.leaseKeepAlive(request);
+    return link.keepAlive(options?.signal, () => this.store.leaseKeepAlive(request));
   }
 
   async leaseTimeToLive(
@@ -173,42 +228,63 @@ export class MemoryBackend implements KvBackend, MaintenanceBackend {
     options?: CallOptions,
   ): Promise<LeaseTimeToLiveResponse> {
     this.#enter(options);
-    return this.store.leaseTimeToLive(request);
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.leaseTimeToLive(request);
+    const apply = () => this.store.leaseTimeToLive(request);
+    return link.call('leaseTimeToLive', request, options?.signal, apply);
   }
 
   async leaseLeases(options?: CallOptions): Promise<LeaseLeasesResponse> {
     this.#enter(options);
-    return this.store.leaseLeases();
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.leaseLeases();
+    return link.call('leaseLeases', undefined, options?.signal, () => this.store.leaseLeases());
   }
 
   async status(options?: CallOptions): Promise<StatusResponse> {
     this.#enter(options);
-    return this.store.status();
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.status();
+    return link.call('status', undefined, options?.signal, () => this.store.status());
   }
 
   async alarm(request: AlarmRequest, options?: CallOptions): Promise<AlarmResponse> {
     this.#enter(options);
-    return this.store.alarm(request);
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.alarm(request);
+    return link.call('alarm', request, options?.signal, () => this.store.alarm(request));
   }
 
   async hash(options?: CallOptions): Promise<HashResponse> {
     this.#enter(options);
-    return this.store.hash();
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.hash();
+    return link.call('hash', undefined, options?.signal, () => this.store.hash());
   }
 
   async hashKv(request?: HashKvRequest, options?: CallOptions): Promise<HashKvResponse> {
     this.#enter(options);
-    return this.store.hashKv(request);
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.hashKv(request);
+    return link.call('hashKv', request, options?.signal, () => this.store.hashKv(request));
   }
 
   async defragment(options?: CallOptions): Promise<DefragmentResponse> {
     this.#enter(options);
-    return this.store.defragment();
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.defragment();
+    return link.call('defragment', undefined, options?.signal, () => this.store.defragment());
   }
 
   async *snapshot(options?: CallOptions): AsyncGenerator<Uint8Array> {
     this.#enter(options);
-    for (const message of snapshotMessages(this.store.snapshot())) {
+    const link = this.#link;
+    const take = () => this.store.snapshot();
+    const data =
+      link === undefined || link.quiet
+        ? take()
+        : await link.call('snapshot', undefined, options?.signal, take);
+    for (const message of snapshotMessages(data)) {
       if (options?.signal?.aborted) throw new AbortError();
       yield message.blob;
     }
@@ -216,7 +292,9 @@ export class MemoryBackend implements KvBackend, MaintenanceBackend {
 
   async moveLeader(request: MoveLeaderRequest, options?: CallOptions): Promise<MoveLeaderResponse> {
     this.#enter(options);
-    return this.store.moveLeader(request);
+    const link = this.#link;
+    if (link === undefined || link.quiet) return this.store.moveLeader(request);
+    return link.call('moveLeader', request, options?.signal, () => this.store.moveLeader(request));
   }
 
   /** Watch streams open on this client. */
@@ -230,7 +308,7 @@ export class MemoryBackend implements KvBackend, MaintenanceBackend {
     this.#closed = true;
     for (const stream of [...this.#streams.keys()]) stream.fail(new WatchCanceledError());
     this.#streams.clear();
-    this.store.detach(this);
+    this.store.detach(this, this.#link);
     if (this.#ownsStore) await this.store.close();
   }
 

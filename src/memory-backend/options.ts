@@ -2,6 +2,7 @@
 
 import type { Clock } from '../interface/clock.js';
 import type { DEFAULT_ETCD_VERSION } from './etcd-version.js';
+import type { LinkTimingOptions } from './faults/timing.js';
 import type { MemoryStore } from './store.js';
 
 /** Options for a {@link MemoryStore}: the state and the limits every client of it shares. */
@@ -46,10 +47,24 @@ export interface MemoryStoreOptions {
 }
 
 /**
+ * Options of one client of a store: its name, by which faults target it, and the etcd backend's
+ * deadlines, which matter once a fault makes a request wait (same names and defaults as EtcdBackend's).
+ */
+export interface MemoryClientOptions extends LinkTimingOptions {
+  /** The client's name for `store.faults` (default "client-<n>", n counting the store's clients from 1). */
+  name?: string;
+  /**
+   * The client stands for a remote one (the simulator server's per-connection client): under faults,
+   * etcd's answers are relayed as etcd sends them, without the etcd backend's client-side retries.
+   */
+  relay?: boolean;
+}
+
+/**
  * Options for {@link MemoryBackend}: either the options of a store of its own (the common case: one
  * client, one store, closed together), or `store` to become one more client of an existing store.
  */
-export interface MemoryBackendOptions extends MemoryStoreOptions {
+export interface MemoryBackendOptions extends MemoryStoreOptions, MemoryClientOptions {
   /**
    * Connect to this store instead of creating one; same as `store.connect()`. Store options are then
    * not allowed (they belong to the store), and closing this client leaves the store open.

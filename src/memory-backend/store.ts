@@ -62,6 +62,8 @@ import {
   readRange,
 } from './apply.js';
 import { DEFAULT_ETCD_VERSION, type EtcdBehaviour, etcdBehaviour } from './etcd-version.js';
+import type { ClientLink } from './faults/link.js';
+import { StoreFaults } from './faults/store-faults.js';
 import type { KeyRev } from './key-rev.js';
 import { storeString, toBytesOut } from './keys.js';
 import { type Lease, Lessor } from './lessor.js';
@@ -74,7 +76,7 @@ import { decodeSnapshot, encodeSnapshot } from './maintenance/snapshot.js';
 import { captureFixture, captureState, fixtureView, restoreState } from './maintenance/state.js';
 import { MemoryBackend } from './memory-backend.js';
 import { MvccStore } from './mvcc-store.js';
-import type { MemoryStoreOptions } from './options.js';
+import type { MemoryClientOptions, MemoryStoreOptions } from './options.js';
 import { randomSeed } from './prng.js';
 import { checkDelete, checkPut, checkTxn, parseDelete, parsePut, parseRange, parseTxn } from './request.js';
 import { raftRequestSize } from './request-size.js';
@@ -145,6 +147,10 @@ export class MemoryStore implements AsyncDisposable {
   readonly #maint: StoreMaintenance;
   #watchers = 0;
   #closed = false;
+  readonly #seed: bigint;
+  /** Clients connected so far, for default client names. */
+  #clientSeq = 0;
+  #faults: StoreFaults | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#behaviour = etcdBehaviour(options.etcdVersion ?? DEFAULT_ETCD_VERSION);
@@ -159,6 +165,7 @@ export class MemoryStore implements AsyncDisposable {
       600_000,
     );
     const seed = options.seed === undefined ? randomSeed() : BigInt(intOrBigint('seed', options.seed));
+    this.#seed = seed;
     this.#lessor = new Lessor(this.clock, minLeaseTtl, seed, (lease) => this.#deleteLeaseKeys(lease));
     this.#ctx = { store: this.#mvcc, lessor: this.#lessor, header: (revision) => this.header(revision) };
     this.#maint = new StoreMaintenance(
@@ -209,9 +216,39 @@ export class MemoryStore implements AsyncDisposable {
     return store;
   }
 
-  /** A new client of this store. Closing it closes its watch streams and leaves the store open. */
-  connect(): MemoryBackend {
-    return new MemoryBackend({ store: this });
+  /**
+   * A new client of this store. Closing it closes its watch streams and leaves the store open. Its
+   * `name` is how faults target it (default "client-<n>").
+   */
+  connect(options: MemoryClientOptions = {}): MemoryBackend {
+    return new MemoryBackend({ ...options, store: this });
+  }
+
+  /**
+   * The faults of this store and its clients (partition, lost replies, injected errors, latency, watch
+   * and lease faults, paused clients, server restart and freeze): see {@link StoreFaults}. Made on first
+   * use; until then requests take the direct path.
+   */
+  get faults(): StoreFaults {
+    if (this.#faults === undefined) {
+      const store = this;
+      const lessor = this.#lessor;
+      this.#faults = new StoreFaults({
+        clock: this.clock,
+        seed: this.#seed,
+        get closed() {
+          return store.closed;
+        },
+        get revision() {
+          return store.revision;
+        },
+        expireLease: (id) => lessor.expire(id),
+        freezeLeases: (frozen) => lessor.setFrozen(frozen),
+        renewLeases: () => lessor.renewAll(),
+      });
+      for (const client of this.#clients) client.attachFaults(this.#faults);
+    }
+    return this.#faults;
   }
 
   /** The etcd release this store behaves as where releases differ (the `etcdVersion` option). */
@@ -539,20 +576,30 @@ export class MemoryStore implements AsyncDisposable {
   }
 
   /**
-   * Register a client (called by its constructor).
+   * Register a client (called by its constructor); returns its default name.
    * @internal
    */
-  attach(client: MemoryBackend): void {
+  attach(client: MemoryBackend): string {
     if (this.#closed) throw new ClosedError('memory store is closed');
     this.#clients.add(client);
+    return `client-${++this.#clientSeq}`;
   }
 
   /**
-   * Forget a closed client.
+   * Give a new client its fault link, if this store's faults are in use (called by its constructor).
    * @internal
    */
-  detach(client: MemoryBackend): void {
+  linkClient(client: MemoryBackend): void {
+    if (this.#faults !== undefined) client.attachFaults(this.#faults);
+  }
+
+  /**
+   * Forget a closed client (and its fault link).
+   * @internal
+   */
+  detach(client: MemoryBackend, link: ClientLink | undefined): void {
     this.#clients.delete(client);
+    if (link !== undefined) this.#faults?.forget(link);
   }
 
   /** Common entry: the closed check, then expiry of leases past their deadline. */

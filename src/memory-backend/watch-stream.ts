@@ -52,6 +52,10 @@ class StreamWatcher implements HubWatcher {
   retired = false;
   /** Events were sent since the last progress tick. */
   sentSinceTick = false;
+  /** Revision after the last event delivered: where a re-created watcher resumes. */
+  nextRev: number;
+  /** Canceled as compacted by a fault, at this compact revision. */
+  compactedAt: number | undefined;
 
   constructor(
     readonly stream: MemoryWatchStream,
@@ -65,7 +69,9 @@ class StreamWatcher implements HubWatcher {
     readonly noPut: boolean,
     readonly noDelete: boolean,
     readonly progressNotify: boolean,
-  ) {}
+  ) {
+    this.nextRev = startRev;
+  }
 
   onChange(pos: number, change: KeyRev): void {
     if (change.mod < this.startRev) return;
@@ -85,6 +91,20 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
+/** A create request, checked. */
+interface ParsedCreate {
+  readonly key: string;
+  readonly rangeEnd: string;
+  readonly start: number;
+  readonly watchId: number;
+  readonly prevKv: boolean;
+  readonly progressNotify: boolean;
+  readonly filters: readonly string[];
+}
+
+/** A request made while the stream was suspended, applied in call order when it resumes. */
+type Queued = { create: ParsedCreate } | { progress: true };
+
 /** A {@link WatchStream} on the memory backend. */
 export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<WatchResponse> {
   readonly #host: StreamHost;
@@ -100,6 +120,14 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
   /** A progress request waits for every watcher to be synced (releases with `deferred` progress). */
   #deferredProgress = false;
   #progressTimer: ClockTimer | undefined;
+  /** Stalled by a fault (link down, client paused): nothing is delivered but local replies. */
+  #suspended = false;
+  /** The connection dropped while suspended: watchers are re-created when it resumes. */
+  #dropped = false;
+  /** Requests made while suspended. */
+  #outbox: Queued[] = [];
+  /** Replies made on the client side while suspended (cancels), delivered even while suspended. */
+  #localReplies: WatchResponse[] = [];
 
   constructor(host: StreamHost) {
     this.#host = host;
@@ -107,21 +135,15 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
 
   /** WatchCreateRequest. Wrong types throw InvalidArgumentError; etcd's refusals come as responses. */
   create(request: WatchCreateRequest): void {
-    const r = requestArg('watch create request', request);
-    let key = storeString('key', r.key);
-    const rangeEnd = r.rangeEnd === undefined ? '' : storeString('rangeEnd', r.rangeEnd);
-    const start = intArg('startRevision', r.startRevision);
-    const watchId = intArg('watchId', r.watchId);
-    const prevKv = boolArg('prevKv', r.prevKv);
-    const progressNotify = boolArg('progressNotify', r.progressNotify);
-    boolArg('fragment', r.fragment);
-    const filters = r.filters ?? [];
-    if (!Array.isArray(filters) || filters.some((f) => f !== 'NOPUT' && f !== 'NODELETE')) {
-      throw new InvalidArgumentError(
-        `filters must be an array of 'NOPUT' | 'NODELETE', received ${describe(filters)}`,
-      );
-    }
+    const parsed = parseCreate(request);
     if (this.#closed) return;
+    if (this.#suspended) this.#outbox.push({ create: parsed });
+    else this.#create(parsed);
+  }
+
+  #create(parsed: ParsedCreate): void {
+    const { rangeEnd, start, watchId, prevKv, progressNotify, filters } = parsed;
+    let key = parsed.key;
     const store = this.#host.store;
     if (key === '') key = '\0';
     const end = rangeEnd === '' ? undefined : rangeEnd === '\0' ? KEY_INFINITY : rangeEnd;
@@ -180,7 +202,12 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
     const w = this.#watchers.get(id);
     if (this.#closed || w === undefined) return;
     this.#remove(w);
-    this.#reply({ ...this.#empty(this.#host.store.rev, id), canceled: true });
+    const reply = { ...this.#empty(this.#host.store.rev, id), canceled: true };
+    // While suspended the client answers a cancel itself, as the etcd backend does when disconnected.
+    if (this.#suspended) {
+      this.#localReplies.push(reply);
+      this.#wake();
+    } else this.#reply(reply);
   }
 
   /**
@@ -191,6 +218,10 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
    */
   requestProgress(): void {
     if (this.#closed) return;
+    if (this.#suspended) {
+      this.#outbox.push({ progress: true });
+      return;
+    }
     const mode = this.#host.behaviour.progressRequest;
     if (mode === 'at-once') this.#reply(this.#empty(this.#host.store.rev, -1));
     else if (!this.#progressIfSynced() && mode === 'deferred') this.#deferredProgress = true;
@@ -219,6 +250,47 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
   /** End the stream with `error` (the backend is closing). */
   fail(error: unknown): void {
     this.#shutdown(error);
+  }
+
+  /**
+   * Stall the stream (a fault: link down, or the client's process paused): nothing is delivered, and
+   * requests wait, until {@link resume}. `dropped`: the connection was lost, so each watcher is
+   * re-created on resume from the revision after its last delivered event — or canceled as compacted if
+   * that revision was compacted meanwhile — as the etcd backend re-creates watchers after a reconnect.
+   */
+  suspend(dropped: boolean): void {
+    if (this.#closed) return;
+    this.#suspended = true;
+    if (dropped) this.#dropped = true;
+  }
+
+  /** Deliver again after {@link suspend}: re-create watchers if dropped, then the requests made meanwhile. */
+  resume(): void {
+    if (this.#closed || !this.#suspended) return;
+    this.#suspended = false;
+    if (this.#dropped) {
+      this.#dropped = false;
+      for (const w of this.#watchers.values()) this.#recreate(w);
+    }
+    const outbox = this.#outbox;
+    this.#outbox = [];
+    for (const q of outbox) {
+      if (this.#closed) return;
+      if ('create' in q) this.#create(q.create);
+      else this.requestProgress();
+    }
+    this.#wake();
+  }
+
+  /** Cancel every watcher as etcd cancels one that fell behind compaction (a fault), at `revision`. */
+  cancelCompacted(revision: number): void {
+    for (const w of this.#watchers.values()) {
+      if (w.retired) continue;
+      w.compactedAt = revision;
+      w.compacted = true;
+      this.#behind.add(w);
+    }
+    this.#wake();
   }
 
   /** Called by a watcher when a change at log position `pos` concerns it. */
@@ -269,6 +341,20 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
     for (const w of waiters) {
       if (error !== undefined) w.reject(error);
       else w.resolve({ value: undefined, done: true });
+    }
+  }
+
+  /** Point `w` at the revision after its last delivered event, as a new create from there would. */
+  #recreate(w: StreamWatcher): void {
+    const store = this.#host.store;
+    if (w.compactedAt !== undefined || w.retired) return;
+    w.lastPos = store.logEnd - 1;
+    w.compacted = w.nextRev < store.compactRev;
+    w.pos = w.compacted || w.nextRev > store.rev ? -1 : store.firstPosAtOrAfter(w.nextRev);
+    if (w.compacted || (w.pos >= 0 && w.pos < store.logEnd)) this.#behind.add(w);
+    else {
+      w.pos = -1;
+      this.#behind.delete(w);
     }
   }
 
@@ -335,6 +421,8 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
   /** The next response: queued replies first, then the next revision of some watcher that is behind. */
   #produce(): WatchResponse | undefined {
     if (this.#closed) return undefined;
+    if (this.#localReplies.length > 0) return this.#localReplies.shift();
+    if (this.#suspended) return undefined;
     if (this.#replies.length > 0) return this.#replies.shift();
     for (const w of this.#behind) {
       const response = this.#pull(w);
@@ -383,7 +471,7 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
       this.#retire(w);
       // etcd leaves the header unset on a compaction cancel: revision 0. Its compact revision is −1 before
       // the first compaction (a negative start on releases that accept one).
-      return { ...this.#empty(0, w.id), canceled: true, compactRevision: store.compactRev };
+      return { ...this.#empty(0, w.id), canceled: true, compactRevision: w.compactedAt ?? store.compactRev };
     }
     let pos = this.#nextMatch(w);
     if (pos < 0) {
@@ -405,6 +493,7 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
       w.pos = pos;
     }
     w.sentSinceTick = true;
+    w.nextRev = rev + 1;
     return { ...this.#empty(rev, w.id), events };
   }
 
@@ -449,4 +538,23 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
     }
     if (sent) this.#afterWatcherResponse();
   }
+}
+
+/** Check a create request's types (etcd's own refusals come later, as responses). */
+function parseCreate(request: WatchCreateRequest): ParsedCreate {
+  const r = requestArg('watch create request', request);
+  const key = storeString('key', r.key);
+  const rangeEnd = r.rangeEnd === undefined ? '' : storeString('rangeEnd', r.rangeEnd);
+  const start = intArg('startRevision', r.startRevision);
+  const watchId = intArg('watchId', r.watchId);
+  const prevKv = boolArg('prevKv', r.prevKv);
+  const progressNotify = boolArg('progressNotify', r.progressNotify);
+  boolArg('fragment', r.fragment);
+  const filters = r.filters ?? [];
+  if (!Array.isArray(filters) || filters.some((f) => f !== 'NOPUT' && f !== 'NODELETE')) {
+    throw new InvalidArgumentError(
+      `filters must be an array of 'NOPUT' | 'NODELETE', received ${describe(filters)}`,
+    );
+  }
+  return { key, rangeEnd, start, watchId, prevKv, progressNotify, filters };
 }

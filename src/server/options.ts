@@ -29,6 +29,12 @@ export interface ServerOptions extends MemoryStoreOptions {
   name?: string;
   /** Peer URLs MemberList reports (no peer traffic is served; etcd's default is http://localhost:2380). */
   peerUrls?: string[];
+  /**
+   * Serve the fault control API (HTTP JSON under /faults/v1/ on each client URL, loopback peers only):
+   * partitions, lost replies, injected errors, latency, watch and lease faults, paused clients, server
+   * restart and freeze, and — with a ManualClock as `clock` — moving time. Off by default.
+   */
+  faultApi?: boolean;
 }
 
 /** The listen URLs, checked. */

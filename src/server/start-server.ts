@@ -9,7 +9,8 @@ import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../interface/errors.js';
 import { MemoryStore } from '../memory-backend/store.js';
-import { ConnectionRegistry, peerOf, peerOfCall } from './connections.js';
+import { CLIENT_NAME_METADATA, ConnectionRegistry, peerOf, peerOfCall } from './connections.js';
+import { faultApiHandler } from './faults/control-api.js';
 import type { ServiceContext } from './grpc/context.js';
 import { createGrpcServer, createServices } from './grpc/grpc-server.js';
 import { httpHandler } from './http/http-handler.js';
@@ -90,7 +91,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     store,
     headers: new HeaderEncoder(store.clusterId, store.memberId),
     member,
-    clientFor: (call) => registry.clientFor(peerOfCall(call)),
+    clientFor: (call) => {
+      const name = call.metadata?.get(CLIENT_NAME_METADATA)[0];
+      return registry.clientFor(peerOfCall(call), typeof name === 'string' ? name : undefined);
+    },
     trackStream: (end) => {
       streams.add(end);
       return () => streams.delete(end);
@@ -105,13 +109,23 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     metrics,
     clientFor: (req: IncomingMessage) => registry.clientFor(peerOf(req.socket)),
   };
-  const httpServer = createHttpServer(httpHandler({ store, gateway, metrics }));
+  const plainHttp = httpHandler({ store, gateway, metrics });
+  let http = plainHttp;
+  if (options.faultApi === true) {
+    registry.useFaults();
+    const faultApi = faultApiHandler(store, registry);
+    http = (req, res) => {
+      if (!faultApi(req, res)) plainHttp(req, res);
+    };
+  }
+  const httpServer = createHttpServer(http);
   const rewriting = new Set<RewritingStream>();
   const route = (socket: Socket, protocol: 'grpc' | 'http', stream: Duplex): void => {
     if (protocol === 'http') {
       httpServer.emit('connection', socket);
       return;
     }
+    if (!registry.acceptGrpc(socket)) return;
     injector.injectConnection(stream);
     if (stream instanceof RewritingStream) {
       rewriting.add(stream);

@@ -12,6 +12,7 @@ export * from './etcd-server.js';
 export * from './linearizability.js';
 /** The reference model of etcd's KV and lease state (a pure step function), the oracle of property tests. */
 export * as model from './model/index.js';
+export * from './simulation/index.js';
 export type { ExpectFn, Matchers, PromiseMatchers } from './suite/expect.js';
 export * from './targets.js';
 export * from './watch-checks.js';

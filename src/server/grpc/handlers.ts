@@ -17,6 +17,11 @@ export interface RequestMeta {
   readonly token: string | undefined;
   /** The common name of the client certificate verified by TLS (etcd's --client-cert-auth). */
   readonly certCommonName: string | undefined;
+  /**
+   * A unary call's: aborted when the caller cancels or its deadline passes, so that a request still
+   * waiting (on a simulated fault) stops. Passed on to the client as its CallOptions.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A unary RPC: the request, decoded; resolves with the response message. */
@@ -78,9 +83,11 @@ export function unaryCall(
       callback(asServiceError(request.unary));
       return;
     }
+    const cancelled = new AbortController();
+    call.once('cancelled', () => cancelled.abort());
     let result: Promise<WireMessage>;
     try {
-      result = handler(ctx.clientFor(call), request, requestMeta(call));
+      result = handler(ctx.clientFor(call), request, { ...requestMeta(call), signal: cancelled.signal });
     } catch (error) {
       callback(asServiceError(toStatus(error)));
       return;

@@ -20,11 +20,11 @@ export function kvService(ctx: ServiceContext): ServiceHandlers {
   const h = ctx.headers;
   return {
     unary: {
-      Range: async (client, m) => rangeOut(h, await client.range(rangeIn(m))),
-      Put: async (client, m) => putOut(h, await client.put(putIn(m))),
-      DeleteRange: async (client, m) => deleteOut(h, await client.deleteRange(deleteIn(m))),
-      Txn: async (client, m) => txnOut(h, await client.txn(txnIn(m))),
-      Compact: async (client, m) => compactOut(h, await client.compact(compactIn(m))),
+      Range: async (client, m, o) => rangeOut(h, await client.range(rangeIn(m), o)),
+      Put: async (client, m, o) => putOut(h, await client.put(putIn(m), o)),
+      DeleteRange: async (client, m, o) => deleteOut(h, await client.deleteRange(deleteIn(m), o)),
+      Txn: async (client, m, o) => txnOut(h, await client.txn(txnIn(m), o)),
+      Compact: async (client, m, o) => compactOut(h, await client.compact(compactIn(m), o)),
     },
   };
 }

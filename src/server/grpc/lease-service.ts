@@ -26,10 +26,11 @@ export function leaseService(ctx: ServiceContext): ServiceHandlers {
   const h = ctx.headers;
   return {
     unary: {
-      LeaseGrant: async (client, m) => grantOut(h, await client.leaseGrant(grantIn(m))),
-      LeaseRevoke: async (client, m) => revokeOut(h, await client.leaseRevoke({ id: leaseIdIn(m) })),
-      LeaseTimeToLive: async (client, m) => timeToLiveOut(h, await client.leaseTimeToLive(timeToLiveIn(m))),
-      LeaseLeases: async (client) => leasesOut(h, await client.leaseLeases()),
+      LeaseGrant: async (client, m, o) => grantOut(h, await client.leaseGrant(grantIn(m), o)),
+      LeaseRevoke: async (client, m, o) => revokeOut(h, await client.leaseRevoke({ id: leaseIdIn(m) }, o)),
+      LeaseTimeToLive: async (client, m, o) =>
+        timeToLiveOut(h, await client.leaseTimeToLive(timeToLiveIn(m), o)),
+      LeaseLeases: async (client, _m, o) => leasesOut(h, await client.leaseLeases(o)),
     },
     bidi: { LeaseKeepAlive: keepAliveStream(ctx) },
   };

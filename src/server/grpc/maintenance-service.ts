@@ -16,28 +16,28 @@ export function maintenanceService(ctx: ServiceContext): ServiceHandlers {
   const h = ctx.headers;
   return {
     unary: {
-      Status: async (client) => statusOut(h, await client.status()),
-      Alarm: async (client, m) => alarmOut(await client.alarm(alarmIn(m))),
-      Hash: async (client) => {
-        const r = await client.hash();
+      Status: async (client, _m, o) => statusOut(h, await client.status(o)),
+      Alarm: async (client, m, o) => alarmOut(await client.alarm(alarmIn(m), o)),
+      Hash: async (client, _m, o) => {
+        const r = await client.hash(o);
         return { header: h.full(r.header), hash: r.hash };
       },
-      HashKV: async (client, m) => {
-        const r = await client.hashKv(hashKvIn(m));
+      HashKV: async (client, m, o) => {
+        const r = await client.hashKv(hashKvIn(m), o);
         return { header: h.full(r.header), hash: r.hash, compact_revision: r.compactRevision };
       },
-      Defragment: async (client) => {
-        await client.defragment();
+      Defragment: async (client, _m, o) => {
+        await client.defragment(o);
         return {};
       },
-      MoveLeader: async (client, m) => {
-        await client.moveLeader({ targetId: uint64In(m, 'targetID') });
+      MoveLeader: async (client, m, o) => {
+        await client.moveLeader({ targetId: uint64In(m, 'targetID') }, o);
         return {};
       },
     },
     serverStream: {
-      Snapshot: async function* (client): AsyncGenerator<WireMessage> {
-        await client.status(); // the client's checks (closed, faults) before the store is read
+      Snapshot: async function* (client, _m, o): AsyncGenerator<WireMessage> {
+        await client.status(o); // the client's checks (closed, faults) before the store is read
         for (const { blob, remainingBytes } of snapshotMessages(client.store.snapshot())) {
           const out: WireMessage = { blob };
           if (remainingBytes !== 0) out.remaining_bytes = remainingBytes;

@@ -1,0 +1,21 @@
+/** Deterministic simulation of an app's clients under seeded fault schedules; see {@link simulate}. */
+
+export { SimRandom } from './random.js';
+export { type ConfigScenarioOptions, configScenario } from './scenarios/config.js';
+export { type ElectionScenarioOptions, electionScenario } from './scenarios/election.js';
+export { isFaultError, type LockScenarioOptions, lockScenario } from './scenarios/lock.js';
+export { type RegistryScenarioOptions, registryScenario } from './scenarios/registry.js';
+export {
+  DEFAULT_FAULT_WEIGHTS,
+  describeSchedule,
+  type FaultKind,
+  type ScheduledFault,
+} from './schedule.js';
+export {
+  type ActorContext,
+  type Simulation,
+  SimulationFailure,
+  type SimulationOptions,
+  type SimulationResult,
+  simulate,
+} from './simulate.js';

@@ -1,0 +1,124 @@
+/**
+ * Lock scenario: `clients` actors take turns at one {@link Mutex} — each takes it every 2–6 s and holds
+ * it 0.1–0.5 s — and increment a counter with a write guarded by the lock's ownership (fencing)
+ * compare. Invariants, after every step:
+ * - never two holders: at most one actor whose lock() resolved, not yet released, on a live lease;
+ * - no acknowledged increment is lost, and the counter never exceeds the increments acknowledged, of
+ *   unknown outcome, or in flight;
+ * - the fencing tokens of successful guarded writes never go down.
+ */
+
+import { toText } from '../../../common/bytes.js';
+import { EtcdError, InvalidArgumentError, UnknownOutcomeError } from '../../../interface/errors.js';
+import { Mutex } from '../../../recipes/mutex.js';
+import { Session } from '../../../recipes/session.js';
+import type { ActorContext, Simulation } from '../simulate.js';
+
+/** Options of {@link lockScenario}. */
+export interface LockScenarioOptions {
+  /** Number of contending clients (default 5). */
+  clients?: number;
+  /** Session TTL in seconds (default 5). */
+  ttl?: number;
+}
+
+const COUNTER = 'sim/counter';
+const LOCK = 'sim/lock';
+
+/** True for the errors a faulty cluster makes (the app must live with them); anything else is a bug. */
+export function isFaultError(error: unknown): boolean {
+  return error instanceof EtcdError && !(error instanceof InvalidArgumentError);
+}
+
+/** Set up the lock scenario on `sim`. */
+export function lockScenario(options: LockScenarioOptions = {}): (sim: Simulation) => void {
+  const clients = options.clients ?? 5;
+  const ttl = options.ttl ?? 5;
+  return (sim) => {
+    const holding = new Map<string, Mutex>();
+    let acked = 0;
+    let unknown = 0;
+    /** Increments sent and not yet answered. */
+    let pending = 0;
+    let lastToken = 0;
+
+    const actor = async (ctx: ActorContext): Promise<void> => {
+      let session: Session | undefined;
+      while (!ctx.signal.aborted) {
+        try {
+          if (session === undefined || !session.alive) {
+            void session?.close().catch(() => {});
+            session = undefined;
+            session = await Session.create(ctx.backend, { ttl, signal: ctx.signal });
+          }
+          const mutex = new Mutex(session, LOCK);
+          await mutex.lock({ signal: ctx.signal, timeoutMs: 10_000 });
+          holding.set(ctx.name, mutex);
+          try {
+            await increment(ctx, mutex);
+            await ctx.sleep(100 + Math.floor(ctx.random() * 400)); // work under the lock
+          } finally {
+            holding.delete(ctx.name);
+            await mutex.unlock().catch(() => {});
+          }
+        } catch (error) {
+          if (ctx.signal.aborted) break;
+          if (!isFaultError(error)) throw error;
+          ctx.log(`${(error as Error).name}`);
+        }
+        await ctx.sleep(2_000 + Math.floor(ctx.random() * 4_000)).catch(() => {}); // other work
+      }
+      await session?.close().catch(() => {});
+    };
+
+    const increment = async (ctx: ActorContext, mutex: Mutex): Promise<void> => {
+      const current = await ctx.backend.range({ key: COUNTER });
+      const value = Number(current.kvs[0] === undefined ? '0' : toText(current.kvs[0].value));
+      const token = mutex.fencingToken;
+      pending++;
+      try {
+        const r = await mutex.guardedTxn([{ requestPut: { key: COUNTER, value: String(value + 1) } }]);
+        if (!r.succeeded) return;
+        acked++;
+        if (token < lastToken) throw new Error(`fencing token went down: ${token} after ${lastToken}`);
+        lastToken = token;
+      } catch (error) {
+        if (error instanceof UnknownOutcomeError) unknown++;
+        else throw error;
+      } finally {
+        pending--;
+      }
+    };
+
+    for (let i = 1; i <= clients; i++) sim.actor(`c${i}`, actor);
+
+    sim.invariant('never two holders', () => {
+      // A holder: its lock() resolved, it has not released, and its lease is alive. (A client can
+      // believe it holds after its lease is gone — paused, or the lease expired under it — which is
+      // what the fencing guard is for.)
+      if (holding.size < 2) return;
+      const holders = [...holding]
+        .filter(([, m]) => m.held && sim.store.leaseTimeToLive({ id: m.session.lease }).ttl > 0)
+        .map(([name]) => name);
+      if (holders.length > 1) throw new Error(`${holders.join(' and ')} hold the lock at once`);
+    });
+    let checked = '';
+    sim.invariant('no lost increment', () => {
+      const state = `${sim.store.revision} ${acked} ${unknown} ${pending}`;
+      if (state === checked) return; // nothing changed since the last check
+      checked = state;
+      const kv = sim.store.range({ key: COUNTER }).kvs[0];
+      const value = kv === undefined ? 0 : Number(toText(kv.value));
+      if (value < acked)
+        throw new Error(`the counter is ${value}, but ${acked} increments were acknowledged`);
+      if (value > acked + unknown + pending) {
+        throw new Error(
+          `the counter is ${value}: more than ${acked} acknowledged + ${unknown} unknown + ${pending} pending increments`,
+        );
+      }
+    });
+    sim.atEnd('the lock went round', () => {
+      if (acked === 0) throw new Error('no increment was acknowledged in the whole run');
+    });
+  };
+}
