@@ -5,6 +5,28 @@
  */
 
 import { watcherOnStream } from '../common/watcher.js';
+import type {
+  AuthBackend,
+  AuthenticateRequest,
+  AuthenticateResponse,
+  AuthResponse,
+  AuthRoleAddRequest,
+  AuthRoleDeleteRequest,
+  AuthRoleGetRequest,
+  AuthRoleGetResponse,
+  AuthRoleGrantPermissionRequest,
+  AuthRoleListResponse,
+  AuthRoleRevokePermissionRequest,
+  AuthStatusResponse,
+  AuthUserAddRequest,
+  AuthUserChangePasswordRequest,
+  AuthUserDeleteRequest,
+  AuthUserGetRequest,
+  AuthUserGetResponse,
+  AuthUserGrantRoleRequest,
+  AuthUserListResponse,
+  AuthUserRevokeRoleRequest,
+} from '../interface/auth.js';
 import type { CallOptions, KvBackend } from '../interface/backend.js';
 import type { Clock } from '../interface/clock.js';
 import { AbortError, ClosedError, InvalidArgumentError, WatchCanceledError } from '../interface/errors.js';
@@ -32,8 +54,10 @@ import type {
   LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponse,
 } from '../interface/lease.js';
-import type { WatchCreateRequest, Watcher, WatchOptions, WatchStream } from '../interface/watch.js';
-import type { MemoryBackendOptions } from './options.js';
+import type { WatchCreateRequest, Watcher, WatchStream } from '../interface/watch.js';
+import type { RequestCredentials } from './auth/caller.js';
+import { ClientCredentials } from './auth/client-credentials.js';
+import type { MemoryBackendOptions, MemoryCallOptions, MemoryWatchOptions } from './options.js';
 import { MemoryStore } from './store.js';
 import type { MemoryWatchStream } from './watch-stream.js';
 
@@ -46,6 +70,8 @@ const STORE_OPTIONS = [
   'seed',
   'progressNotifyIntervalMs',
   'etcdVersion',
+  'bcryptCost',
+  'authTokenTtl',
 ] as const;
 
 /** The store a client connects to: the given one, or a new one it owns. */
@@ -63,8 +89,11 @@ function storeFor(options: MemoryBackendOptions): { store: MemoryStore; owned: b
   return { store: options.store, owned: false };
 }
 
-/** An in-memory etcd implementing {@link KvBackend}: MVCC, txns, leases and watches on an injectable clock. */
-export class MemoryBackend implements KvBackend {
+/**
+ * An in-memory etcd implementing {@link KvBackend} and {@link AuthBackend}: MVCC, txns, leases, watches and
+ * auth on an injectable clock. With the `auth` option it runs as that user, as the etcd backend does.
+ */
+export class MemoryBackend implements KvBackend, AuthBackend {
   readonly clock: Clock;
   /** The store this client reads and writes; shared with its other clients. */
   readonly store: MemoryStore;
@@ -72,6 +101,8 @@ export class MemoryBackend implements KvBackend {
   readonly #ownsStore: boolean;
   /** Open streams, each with what undoes its abort listener. */
   readonly #streams = new Map<MemoryWatchStream, () => void>();
+  /** Who this client is (its `auth` option) and its current token. */
+  readonly #credentials: ClientCredentials;
   #closed = false;
 
   constructor(options: MemoryBackendOptions = {}) {
@@ -79,40 +110,41 @@ export class MemoryBackend implements KvBackend {
     this.store = store;
     this.#ownsStore = owned;
     this.clock = store.clock;
+    this.#credentials = new ClientCredentials(store.auth, options.auth);
     store.attach(this);
   }
 
-  async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
+  async range(request: RangeRequest, options?: MemoryCallOptions): Promise<RangeResponse> {
     this.#enter(options);
-    return this.store.range(request);
+    return this.#as(options, (caller) => this.store.range(request, caller));
   }
 
-  async put(request: PutRequest, options?: CallOptions): Promise<PutResponse> {
+  async put(request: PutRequest, options?: MemoryCallOptions): Promise<PutResponse> {
     this.#enter(options);
-    return this.store.put(request);
+    return this.#as(options, (caller) => this.store.put(request, caller));
   }
 
-  async deleteRange(request: DeleteRangeRequest, options?: CallOptions): Promise<DeleteRangeResponse> {
+  async deleteRange(request: DeleteRangeRequest, options?: MemoryCallOptions): Promise<DeleteRangeResponse> {
     this.#enter(options);
-    return this.store.deleteRange(request);
+    return this.#as(options, (caller) => this.store.deleteRange(request, caller));
   }
 
-  async txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse> {
+  async txn(request: TxnRequest, options?: MemoryCallOptions): Promise<TxnResponse> {
     this.#enter(options);
-    return this.store.txn(request);
+    return this.#as(options, (caller) => this.store.txn(request, caller));
   }
 
-  async compact(request: CompactionRequest, options?: CallOptions): Promise<CompactionResponse> {
+  async compact(request: CompactionRequest, options?: MemoryCallOptions): Promise<CompactionResponse> {
     this.#enter(options);
-    return this.store.compact(request);
+    return this.#as(options, (caller) => this.store.compact(request, caller));
   }
 
-  watchStream(options?: WatchOptions): WatchStream {
+  watchStream(options?: MemoryWatchOptions): WatchStream {
     const stream = this.store.openWatchStream((s) => {
       const cleanup = this.#streams.get(s);
       this.#streams.delete(s);
       cleanup?.();
-    });
+    }, this.#credentials.watchRefusal(options?.credentials));
     if (this.#closed) {
       stream.fail(new ClosedError());
       return stream;
@@ -128,18 +160,18 @@ export class MemoryBackend implements KvBackend {
     return stream;
   }
 
-  watch(request: WatchCreateRequest, options?: WatchOptions): Watcher {
+  watch(request: WatchCreateRequest, options?: MemoryWatchOptions): Watcher {
     return watcherOnStream(this.watchStream(options), request, options);
   }
 
-  async leaseGrant(request: LeaseGrantRequest, options?: CallOptions): Promise<LeaseGrantResponse> {
+  async leaseGrant(request: LeaseGrantRequest, options?: MemoryCallOptions): Promise<LeaseGrantResponse> {
     this.#enter(options);
-    return this.store.leaseGrant(request);
+    return this.#as(options, (caller) => this.store.leaseGrant(request, caller));
   }
 
-  async leaseRevoke(request: LeaseRevokeRequest, options?: CallOptions): Promise<LeaseRevokeResponse> {
+  async leaseRevoke(request: LeaseRevokeRequest, options?: MemoryCallOptions): Promise<LeaseRevokeResponse> {
     this.#enter(options);
-    return this.store.leaseRevoke(request);
+    return this.#as(options, (caller) => this.store.leaseRevoke(request, caller));
   }
 
   async leaseKeepAlive(
@@ -147,7 +179,7 @@ export class MemoryBackend implements KvBackend {
     options?: CallOptions,
   ): Promise<LeaseKeepAliveResponse> {
     this.#enter(options);
-    return this.store.leaseKeepAlive(request);
+    return this.#as(options, (caller) => this.store.leaseKeepAlive(request, caller));
   }
 
   async leaseTimeToLive(
@@ -155,17 +187,118 @@ export class MemoryBackend implements KvBackend {
     options?: CallOptions,
   ): Promise<LeaseTimeToLiveResponse> {
     this.#enter(options);
-    return this.store.leaseTimeToLive(request);
+    return this.#as(options, (caller) => this.store.leaseTimeToLive(request, caller));
   }
 
-  async leaseLeases(options?: CallOptions): Promise<LeaseLeasesResponse> {
+  async leaseLeases(options?: MemoryCallOptions): Promise<LeaseLeasesResponse> {
     this.#enter(options);
-    return this.store.leaseLeases();
+    return this.#as(options, (caller) => this.store.leaseLeases(caller));
   }
 
-  async status(options?: CallOptions): Promise<StatusResponse> {
+  async status(options?: MemoryCallOptions): Promise<StatusResponse> {
     this.#enter(options);
-    return this.store.status();
+    return this.#as(options, (caller) => this.store.status(caller));
+  }
+
+  async authEnable(options?: MemoryCallOptions): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.authEnable(caller));
+  }
+
+  async authDisable(options?: MemoryCallOptions): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.authDisable(caller));
+  }
+
+  async authStatus(options?: MemoryCallOptions): Promise<AuthStatusResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.authStatus(caller));
+  }
+
+  /** Authenticate (sent with no token of this client's, as the etcd backend sends it). */
+  async authenticate(
+    request: AuthenticateRequest,
+    options?: MemoryCallOptions,
+  ): Promise<AuthenticateResponse> {
+    this.#enter(options);
+    return this.store.auth.authenticate(request, options?.credentials);
+  }
+
+  async userAdd(request: AuthUserAddRequest, options?: MemoryCallOptions): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.userAdd(request, caller));
+  }
+
+  async userGet(request: AuthUserGetRequest, options?: MemoryCallOptions): Promise<AuthUserGetResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.userGet(request, caller));
+  }
+
+  async userList(options?: MemoryCallOptions): Promise<AuthUserListResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.userList(caller));
+  }
+
+  async userDelete(request: AuthUserDeleteRequest, options?: MemoryCallOptions): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.userDelete(request, caller));
+  }
+
+  async userChangePassword(
+    request: AuthUserChangePasswordRequest,
+    options?: MemoryCallOptions,
+  ): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.userChangePassword(request, caller));
+  }
+
+  async userGrantRole(request: AuthUserGrantRoleRequest, options?: MemoryCallOptions): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.userGrantRole(request, caller));
+  }
+
+  async userRevokeRole(
+    request: AuthUserRevokeRoleRequest,
+    options?: MemoryCallOptions,
+  ): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.userRevokeRole(request, caller));
+  }
+
+  async roleAdd(request: AuthRoleAddRequest, options?: MemoryCallOptions): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.roleAdd(request, caller));
+  }
+
+  async roleGet(request: AuthRoleGetRequest, options?: MemoryCallOptions): Promise<AuthRoleGetResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.roleGet(request, caller));
+  }
+
+  async roleList(options?: MemoryCallOptions): Promise<AuthRoleListResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.roleList(caller));
+  }
+
+  async roleDelete(request: AuthRoleDeleteRequest, options?: MemoryCallOptions): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.roleDelete(request, caller));
+  }
+
+  async roleGrantPermission(
+    request: AuthRoleGrantPermissionRequest,
+    options?: MemoryCallOptions,
+  ): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.roleGrantPermission(request, caller));
+  }
+
+  async roleRevokePermission(
+    request: AuthRoleRevokePermissionRequest,
+    options?: MemoryCallOptions,
+  ): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.roleRevokePermission(request, caller));
   }
 
   /** Watch streams open on this client. */
@@ -186,6 +319,14 @@ export class MemoryBackend implements KvBackend {
   /** {@link close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** Run a store call as this client (its `auth` option), or as the call's own `credentials`. */
+  #as<T>(
+    options: MemoryCallOptions | undefined,
+    fn: (caller: RequestCredentials | undefined) => T | Promise<T>,
+  ): Promise<T> {
+    return this.#credentials.run(fn, options?.credentials);
   }
 
   /** Common entry: closed and aborted checks. */

@@ -1,6 +1,10 @@
 /** Options of the memory store and its clients. */
 
+import type { AuthCredentials } from '../interface/auth.js';
+import type { CallOptions } from '../interface/backend.js';
 import type { Clock } from '../interface/clock.js';
+import type { WatchOptions } from '../interface/watch.js';
+import type { RequestCredentials } from './auth/caller.js';
 import type { DEFAULT_ETCD_VERSION } from './etcd-version.js';
 import type { MemoryStore } from './store.js';
 
@@ -29,13 +33,45 @@ export interface MemoryStoreOptions {
    * future, a negative start revision).
    */
   etcdVersion?: string;
+  /**
+   * Cost of hashing user passwords, as etcd's --bcrypt-cost (default 10). The memory store hashes with
+   * scrypt, N = 2^(cost + 4); from 4 (fast: tests) to 14.
+   */
+  bcryptCost?: number;
+  /** Seconds an auth token may go unused before it expires (etcd's --auth-token-ttl, default 300). */
+  authTokenTtl?: number;
+}
+
+/** Options of one client of a store. */
+export interface MemoryClientOptions {
+  /**
+   * Run as this user, as the etcd backend's `auth` option does: with a user name and password the client
+   * authenticates on first use and again when its token expires (and while auth is off it sends no token);
+   * a token is used as given and never renewed.
+   */
+  auth?: AuthCredentials;
+}
+
+/** Options of one call of a memory client. */
+export interface MemoryCallOptions extends CallOptions {
+  /**
+   * Run this call with these credentials instead of the client's own (how the simulator server passes
+   * each request's token or client-certificate name).
+   */
+  credentials?: RequestCredentials;
+}
+
+/** Options of a memory client's watch stream. */
+export interface MemoryWatchOptions extends WatchOptions {
+  /** The stream's credentials instead of the client's own (fixed when the stream opens, as in gRPC). */
+  credentials?: RequestCredentials;
 }
 
 /**
  * Options for {@link MemoryBackend}: either the options of a store of its own (the common case: one
  * client, one store, closed together), or `store` to become one more client of an existing store.
  */
-export interface MemoryBackendOptions extends MemoryStoreOptions {
+export interface MemoryBackendOptions extends MemoryStoreOptions, MemoryClientOptions {
   /**
    * Connect to this store instead of creating one; same as `store.connect()`. Store options are then
    * not allowed (they belong to the store), and closing this client leaves the store open.
