@@ -4,6 +4,28 @@
  */
 
 import {
+  AuthFailedError,
+  AuthNotEnabledError,
+  AuthOldRevisionError,
+  type AuthStoreError,
+  InvalidAuthMgmtError,
+  InvalidAuthTokenError,
+  NoPasswordUserError,
+  PasswordTooLongError,
+  PermissionDeniedError,
+  PermissionNotGivenError,
+  PermissionNotGrantedError,
+  RoleAlreadyExistError,
+  RoleEmptyError,
+  RoleNotFoundError,
+  RoleNotGrantedError,
+  RootRoleNotExistError,
+  RootUserNotExistError,
+  UserAlreadyExistError,
+  UserEmptyError,
+  UserNotFoundError,
+} from '../interface/auth-errors.js';
+import {
   AbortError,
   AuthError,
   ClusterNoLeaderError,
@@ -60,7 +82,38 @@ const BY_MESSAGE: ReadonlyMap<string, () => EtcdError> = new Map<string, () => E
   ['etcdserver: too many requests', () => new TooManyRequestsError()],
   ['etcdserver: no leader', () => new ClusterNoLeaderError()],
   ['etcdserver: leader changed', () => new LeaderChangedError()],
+  ['auth: authentication failed, password was given for no password user', () => new NoPasswordUserError()],
+  ['bcrypt: password length exceeds 72 bytes', () => new PasswordTooLongError()],
 ]);
+
+/** etcd's auth errors: each class answers with its mapped text, or unmapped (UNKNOWN, `auth: …`). */
+const AUTH_ERRORS: readonly (new (options?: { unmapped?: boolean }) => AuthStoreError)[] = [
+  RootUserNotExistError,
+  RootRoleNotExistError,
+  UserAlreadyExistError,
+  UserEmptyError,
+  UserNotFoundError,
+  RoleAlreadyExistError,
+  RoleNotFoundError,
+  RoleEmptyError,
+  AuthFailedError,
+  PermissionNotGivenError,
+  PermissionDeniedError,
+  RoleNotGrantedError,
+  PermissionNotGrantedError,
+  AuthNotEnabledError,
+  InvalidAuthTokenError,
+  InvalidAuthMgmtError,
+  AuthOldRevisionError,
+];
+
+/** The auth error class for each text etcd sends, mapped or unmapped. */
+const AUTH_BY_MESSAGE: ReadonlyMap<string, () => EtcdError> = new Map(
+  AUTH_ERRORS.flatMap((cls) => [
+    [new cls().message, () => new cls()] as const,
+    [new cls({ unmapped: true }).message, () => new cls({ unmapped: true })] as const,
+  ]),
+);
 
 /** grpc-js texts that mean the call never left the client (no connection to send it on). */
 const NOT_SENT_PREFIXES = [
@@ -96,6 +149,20 @@ export function isInvalidToken(error: RawGrpcError): boolean {
   return detailsOf(error).startsWith('etcdserver: invalid auth token');
 }
 
+/**
+ * True when a client with a user name and password should fetch a new token and resend, as etcd's Go
+ * client does: the token is invalid, no user was named (a token was never sent, or auth was enabled after
+ * the client found it off), or the auth store moved on since the token was issued.
+ */
+export function needsNewToken(error: RawGrpcError): boolean {
+  const details = detailsOf(error);
+  return (
+    details.startsWith('etcdserver: invalid auth token') ||
+    details === 'etcdserver: user name is empty' ||
+    details === 'etcdserver: revision of auth store is old'
+  );
+}
+
 /** How a call failed, for the choice between UnknownOutcomeError and a retryable error. */
 export interface FailureContext {
   /** The call changes state (put, delete, txn with writes, compact, lease grant/revoke). */
@@ -110,7 +177,7 @@ export function mapGrpcError(error: RawGrpcError, ctx: FailureContext): EtcdErro
   const code = (error.code ?? GrpcStatus.UNKNOWN) as GrpcStatusCode;
   const cause = { cause: error };
   if (ctx.aborted) return new AbortError(undefined, cause);
-  const known = BY_MESSAGE.get(details);
+  const known = BY_MESSAGE.get(details) ?? AUTH_BY_MESSAGE.get(details);
   const etcdError = known
     ? withCause(known(), error)
     : details.startsWith('etcdserver: request timed out')

@@ -5,7 +5,7 @@
  * while auth is off the client sends no token. A token given as is is never renewed.
  */
 
-import { describe } from '../../common/validate.js';
+import { credentialsArg } from '../../common/auth-args.js';
 import type { AuthCredentials } from '../../interface/auth.js';
 import {
   AuthNotEnabledError,
@@ -13,24 +13,8 @@ import {
   InvalidAuthTokenError,
   UserEmptyError,
 } from '../../interface/auth-errors.js';
-import { InvalidArgumentError } from '../../interface/errors.js';
 import type { RequestCredentials } from './caller.js';
 import type { MemoryAuth } from './memory-auth.js';
-
-/** The `auth` option, checked (without echoing a password). */
-function credentialsArg(value: unknown): AuthCredentials | undefined {
-  if (value === undefined) return undefined;
-  const v = value as Record<string, unknown>;
-  if (v !== null && typeof v === 'object') {
-    if (typeof v.token === 'string' && v.username === undefined) return { token: v.token };
-    if (typeof v.username === 'string' && typeof v.password === 'string') {
-      return { username: v.username, password: v.password };
-    }
-  }
-  throw new InvalidArgumentError(
-    `auth must be { username: string, password: string } or { token: string }, received ${describe(value)}`,
-  );
-}
 
 /** Errors after which a client with a password fetches a new token and resends (as etcd's Go client does). */
 function needsNewToken(error: unknown): boolean {

@@ -8,7 +8,14 @@
  * has a security defect, every version gets the fixed behaviour (see the list of differences).
  */
 
-import { describe, requestArg } from '../../common/validate.js';
+import {
+  nameArg,
+  noPasswordArg,
+  PERMISSION_TYPES,
+  passwordArg,
+  permTypeArg,
+} from '../../common/auth-args.js';
+import { requestArg } from '../../common/validate.js';
 import type {
   AuthenticateRequest,
   AuthenticateResponse,
@@ -30,7 +37,6 @@ import type {
   AuthUserListResponse,
   AuthUserRevokeRoleRequest,
   Permission,
-  PermissionType,
 } from '../../interface/auth.js';
 import {
   AuthFailedError,
@@ -46,12 +52,7 @@ import {
   UserNotFoundError,
 } from '../../interface/auth-errors.js';
 import type { Clock } from '../../interface/clock.js';
-import {
-  GrpcStatus,
-  InvalidArgumentError,
-  RequestTooLargeError,
-  UnknownServerError,
-} from '../../interface/errors.js';
+import { GrpcStatus, RequestTooLargeError, UnknownServerError } from '../../interface/errors.js';
 import type { ResponseHeader } from '../../interface/kv.js';
 import type { AuthBehaviour } from '../etcd-version.js';
 import { optionalStoreString, storeString, toBytesOut } from '../keys.js';
@@ -90,22 +91,6 @@ const BCRYPT_MAX_BYTES = 72;
 const HASHED_PASSWORD_BYTES = 80;
 /** InternalRaftRequest's header and the 2-byte tag of the auth request fields (numbers 1000 and up). */
 const RAFT_HEADER_BYTES = 14;
-
-const PERM_TYPES: readonly PermissionType[] = ['READ', 'WRITE', 'READWRITE'];
-
-function nameArg(field: string, value: unknown): string {
-  if (typeof value === 'string') return value;
-  throw new InvalidArgumentError(`${field} must be a string, received ${describe(value)}`);
-}
-
-/** A password argument; a wrong type is reported without echoing the value. */
-function passwordArg(value: unknown, optional: boolean): string {
-  if (typeof value === 'string') return value;
-  if (value === undefined && optional) return '';
-  throw new InvalidArgumentError(
-    `password must be a string, received ${value === null ? 'null' : typeof value}`,
-  );
-}
 
 /** How an identity is checked: normally, or as the maintenance RPCs of 3.4 and 3.5 answer (unmapped). */
 interface CheckOptions {
@@ -296,10 +281,7 @@ export class MemoryAuth {
     const r = requestArg('user add request', request);
     const name = nameArg('name', r.name);
     const password = passwordArg(r.password, true);
-    if (r.noPassword !== undefined && typeof r.noPassword !== 'boolean') {
-      throw new InvalidArgumentError(`noPassword must be a boolean, received ${describe(r.noPassword)}`);
-    }
-    const noPassword = r.noPassword === true;
+    const noPassword = noPasswordArg(r.noPassword);
     if (!noPassword) this.#checkPasswordLength(password);
     const who = this.identify(caller);
     this.#checkSize(lenField(byteLength(name)) + (noPassword ? 2 : this.#passwordFieldBytes(password)) + 4);
@@ -398,7 +380,7 @@ export class MemoryAuth {
       };
     }
     const perm: Permission[] = role.perms.map((p) => ({
-      permType: PERM_TYPES[p.type]!,
+      permType: PERMISSION_TYPES[p.type]!,
       key: toBytesOut(p.key),
       rangeEnd: toBytesOut(p.rangeEnd),
     }));
@@ -507,14 +489,8 @@ function parsePermission(perm: AuthRoleGrantPermissionRequest['perm']): {
   key: string;
   rangeEnd: string;
 } {
-  const type = PERM_TYPES.indexOf(perm.permType);
-  if (type < 0) {
-    throw new InvalidArgumentError(
-      `permType must be 'READ', 'WRITE' or 'READWRITE', received ${describe(perm.permType)}`,
-    );
-  }
   return {
-    type: type as PermTypeNumber,
+    type: permTypeArg(perm.permType),
     key: storeString('perm key', perm.key),
     rangeEnd: optionalStoreString('perm rangeEnd', perm.rangeEnd),
   };
