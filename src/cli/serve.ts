@@ -56,6 +56,24 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     defaultText: DEFAULT_ETCD_VERSION,
   },
   {
+    name: 'auth-token',
+    kind: 'string',
+    help: 'Token type handed out by Authenticate once auth is enabled (with etcdctl or the Auth API): simple.',
+    defaultText: 'simple',
+  },
+  {
+    name: 'auth-token-ttl',
+    kind: 'int',
+    help: 'Seconds a simple token may go unused before it expires.',
+    defaultText: '300',
+  },
+  {
+    name: 'bcrypt-cost',
+    kind: 'int',
+    help: 'Cost of hashing user passwords, 4 to 14 (scrypt with N = 2^(cost+4) stands in for bcrypt); 4 is fastest, for tests.',
+    defaultText: '10',
+  },
+  {
     name: 'seed',
     kind: 'int',
     help: 'Seed for server-chosen lease IDs, for reproducible runs.',
@@ -138,6 +156,17 @@ export function serveOptions(args: readonly string[]): ServerOptions {
       throw new FlagError(`--etcd-version: ${(error as Error).message}`);
     }
     options.etcdVersion = etcdVersion;
+  }
+  const authToken = values.get('auth-token') as string | undefined;
+  if (authToken !== undefined && authToken !== 'simple') {
+    throw new FlagError(`--auth-token: only "simple" is supported, received ${JSON.stringify(authToken)}`);
+  }
+  const tokenTtl = values.get('auth-token-ttl') as number | undefined;
+  if (tokenTtl !== undefined) options.authTokenTtl = intFlag(values, 'auth-token-ttl', 300, 1);
+  const cost = values.get('bcrypt-cost') as number | undefined;
+  if (cost !== undefined) {
+    if (cost < 4 || cost > 14) throw new FlagError(`--bcrypt-cost must be from 4 to 14, received ${cost}`);
+    options.bcryptCost = cost;
   }
   const seed = values.get('seed') as number | undefined;
   if (seed !== undefined) options.seed = seed;

@@ -48,6 +48,8 @@ const STORE_OPTIONS = [
   'seed',
   'progressNotifyIntervalMs',
   'etcdVersion',
+  'bcryptCost',
+  'authTokenTtl',
 ] as const;
 
 /** Start a server; see {@link ServerOptions}. */

@@ -181,6 +181,17 @@ export class MemoryAuth {
     if (!this.#state.isRoot(user)) throw new PermissionDeniedError({ unmapped });
   }
 
+  /**
+   * The check of a maintenance RPC as current etcd makes it: `admin` for Hash, HashKV, Defragment,
+   * Snapshot, MoveLeader and Alarm activate/deactivate; `user` for Alarm get. etcd 3.4 and 3.5 answer
+   * these errors unmapped (status UNKNOWN, `auth: …`); the store's `etcdVersion` decides.
+   */
+  checkMaintenance(caller: RequestCredentials | undefined, need: 'admin' | 'user'): void {
+    const unmapped = this.#behaviour.maintenanceAuthErrors === 'unmapped';
+    if (need === 'user') this.requireUser(caller, { raft: true, unmapped });
+    else this.checkAdmin(this.identify(caller, { unmapped }), { unmapped });
+  }
+
   /** True when `who` may skip key checks: auth is off, or the user holds the role root. */
   isAdmin(who: AuthInfo | undefined): boolean {
     if (who === undefined) return true;

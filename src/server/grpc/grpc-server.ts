@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { GrpcStatus } from '../../interface/errors.js';
 import type { WireMessage } from '../wire/message.js';
+import { authService } from './auth-service.js';
 import { clusterService } from './cluster-service.js';
 import { type Codec, codecFor, type DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
@@ -54,6 +55,7 @@ export function createGrpcServer(ctx: ServiceContext): grpc.Server {
     Lease: leaseService(ctx),
     Maintenance: maintenanceService(ctx),
     Cluster: clusterService(ctx),
+    Auth: authService(ctx),
   };
   for (const m of allMethods()) {
     const request = codecFor<WireMessage>(m.requestType);

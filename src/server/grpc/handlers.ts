@@ -5,7 +5,9 @@
  */
 
 import type * as grpc from '@grpc/grpc-js';
+import type { RequestCredentials } from '../../memory-backend/auth/caller.js';
 import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
+import type { MemoryCallOptions } from '../../memory-backend/options.js';
 import type { WireMessage } from '../wire/message.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
@@ -17,6 +19,16 @@ export interface RequestMeta {
   readonly token: string | undefined;
   /** The common name of the client certificate verified by TLS (etcd's --client-cert-auth). */
   readonly certCommonName: string | undefined;
+}
+
+/** The options that run a client call as the request's caller. */
+export function callAs(meta: RequestMeta): MemoryCallOptions {
+  return { credentials: credentialsOf(meta) };
+}
+
+/** The request's credentials as the store reads them. */
+export function credentialsOf(meta: RequestMeta): RequestCredentials {
+  return { token: meta.token, commonName: meta.certCommonName };
 }
 
 /** A unary RPC: the request, decoded; resolves with the response message. */

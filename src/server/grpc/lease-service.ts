@@ -18,7 +18,7 @@ import {
 import type { WireMessage } from '../wire/message.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
-import { type BidiHandler, endWithStatus, type ServiceHandlers } from './handlers.js';
+import { type BidiHandler, callAs, endWithStatus, type ServiceHandlers } from './handlers.js';
 import { STOPPED, streamUnmarshalStatus, toStatus } from './status.js';
 
 /** The Lease service's handlers. */
@@ -26,17 +26,20 @@ export function leaseService(ctx: ServiceContext): ServiceHandlers {
   const h = ctx.headers;
   return {
     unary: {
-      LeaseGrant: async (client, m) => grantOut(h, await client.leaseGrant(grantIn(m))),
-      LeaseRevoke: async (client, m) => revokeOut(h, await client.leaseRevoke({ id: leaseIdIn(m) })),
-      LeaseTimeToLive: async (client, m) => timeToLiveOut(h, await client.leaseTimeToLive(timeToLiveIn(m))),
-      LeaseLeases: async (client) => leasesOut(h, await client.leaseLeases()),
+      LeaseGrant: async (client, m, meta) => grantOut(h, await client.leaseGrant(grantIn(m), callAs(meta))),
+      LeaseRevoke: async (client, m, meta) =>
+        revokeOut(h, await client.leaseRevoke({ id: leaseIdIn(m) }, callAs(meta))),
+      LeaseTimeToLive: async (client, m, meta) =>
+        timeToLiveOut(h, await client.leaseTimeToLive(timeToLiveIn(m), callAs(meta))),
+      LeaseLeases: async (client, _m, meta) => leasesOut(h, await client.leaseLeases(callAs(meta))),
     },
     bidi: { LeaseKeepAlive: keepAliveStream(ctx) },
   };
 }
 
 function keepAliveStream(ctx: ServiceContext): BidiHandler {
-  return (call, client: MemoryBackend) => {
+  return (call, client: MemoryBackend, meta) => {
+    const as = callAs(meta);
     // Answers are chained so that they leave in request order.
     let chain: Promise<void> = Promise.resolve();
     let finished = false;
@@ -58,7 +61,7 @@ function keepAliveStream(ctx: ServiceContext): BidiHandler {
       chain = chain.then(async () => {
         if (finished) return;
         try {
-          const response = await client.leaseKeepAlive({ id: leaseIdIn(m) });
+          const response = await client.leaseKeepAlive({ id: leaseIdIn(m) }, as);
           if (!finished) call.write(keepAliveOut(ctx.headers, response));
         } catch (error) {
           finish();

@@ -7,7 +7,7 @@ import { GrpcStatus, UnknownServerError } from '../../interface/errors.js';
 import { fromBigintUnsigned } from '../wire/int64.js';
 import { enumOf, type WireMessage } from '../wire/message.js';
 import type { ServiceContext } from './context.js';
-import type { ServiceHandlers } from './handlers.js';
+import { callAs, credentialsOf, type ServiceHandlers } from './handlers.js';
 
 const ALARM_GET = 0;
 
@@ -16,8 +16,8 @@ export function maintenanceService(ctx: ServiceContext): ServiceHandlers {
   const h = ctx.headers;
   return {
     unary: {
-      Status: async (client) => {
-        const s = await client.status();
+      Status: async (client, _m, meta) => {
+        const s = await client.status(callAs(meta));
         const out: WireMessage = {
           header: h.full(s.header),
           version: s.version,
@@ -31,8 +31,11 @@ export function maintenanceService(ctx: ServiceContext): ServiceHandlers {
         return out;
       },
       // etcd's AlarmResponse carries no header.
-      Alarm: async (_client, m) => {
-        if (enumOf(m, 'action') === ALARM_GET) return {};
+      Alarm: async (_client, m, meta) => {
+        if (enumOf(m, 'action') === ALARM_GET) {
+          ctx.store.auth.checkMaintenance(credentialsOf(meta), 'user');
+          return {};
+        }
         throw new UnknownServerError(
           GrpcStatus.UNIMPLEMENTED,
           'etcd-kv-kit: alarm activate and deactivate are not served yet',

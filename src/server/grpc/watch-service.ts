@@ -12,7 +12,7 @@ import { fragments, watchRequestIn, watchResponseOut } from '../wire/watch.js';
 import type { Codec } from './codec.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
-import { type BidiHandler, endWithStatus, type ServiceHandlers } from './handlers.js';
+import { type BidiHandler, credentialsOf, endWithStatus, type ServiceHandlers } from './handlers.js';
 import { STOPPED, streamUnmarshalStatus, toStatus } from './status.js';
 
 /** etcd sends responses over max-request-bytes plus gRPC's overhead allowance in fragments, if asked. */
@@ -26,8 +26,9 @@ export function watchService(ctx: ServiceContext, codec: Codec<WireMessage>): Se
 function watchStream(ctx: ServiceContext, codec: Codec<WireMessage>): BidiHandler {
   const limit = ctx.store.maxRequestBytes + GRPC_OVERHEAD_BYTES;
   const size = (m: WireMessage): number => codec.serialize(m).length;
-  return (call, client: MemoryBackend) => {
-    const stream = client.watchStream();
+  return (call, client: MemoryBackend, meta) => {
+    // The stream's credentials are those it opened with, as with a gRPC stream's metadata.
+    const stream = client.watchStream({ credentials: credentialsOf(meta) });
     // Fragment flags of creates not yet answered (answers come in request order), then per watch ID.
     const pendingFragment: boolean[] = [];
     const fragmentIds = new Set<number>();
