@@ -156,7 +156,10 @@ export interface AuthBackend {
   authDisable(options?: CallOptions): Promise<AuthResponse>;
   /** AuthStatus (etcd 3.5 and later). */
   authStatus(options?: CallOptions): Promise<AuthStatusResponse>;
-  /** Authenticate: a token for `name`; fails with AuthFailedError, or AuthNotEnabledError when auth is off. */
+  /**
+   * Authenticate: a token for `name`; fails with AuthFailedError, or AuthNotEnabledError when auth is off.
+   * It is sent without the client's own token, so any client can call it.
+   */
   authenticate(request: AuthenticateRequest, options?: CallOptions): Promise<AuthenticateResponse>;
   /** UserAdd. */
   userAdd(request: AuthUserAddRequest, options?: CallOptions): Promise<AuthResponse>;
