@@ -6,12 +6,21 @@
  * @module etcd-kv-kit/memory
  */
 
+export type { AuthInfo, RequestCredentials } from './auth/caller.js';
+export type { AuthCheckOptions, MemoryAuth } from './auth/memory-auth.js';
 export {
+  type AuthBehaviour,
   DEFAULT_ETCD_VERSION,
   type EtcdBehaviour,
   etcdBehaviour,
   type ProgressRequestMode,
 } from './etcd-version.js';
 export { MemoryBackend } from './memory-backend.js';
-export type { MemoryBackendOptions, MemoryStoreOptions } from './options.js';
+export type {
+  MemoryBackendOptions,
+  MemoryCallOptions,
+  MemoryClientOptions,
+  MemoryStoreOptions,
+  MemoryWatchOptions,
+} from './options.js';
 export { MEMORY_ETCD_VERSION, MemoryStore } from './store.js';

@@ -8,6 +8,7 @@ import { allCases as groups } from './suite/cases/index.js';
 import { knownDifferences as differences, type differs, type KnownDifference } from './suite/differences.js';
 
 export {
+  type BehaviourField,
   behaviourOf,
   type Ctx as DifferenceContext,
   differs,

@@ -92,8 +92,9 @@ const HASHED_PASSWORD_BYTES = 80;
 /** InternalRaftRequest's header and the 2-byte tag of the auth request fields (numbers 1000 and up). */
 const RAFT_HEADER_BYTES = 14;
 
-/** How an identity is checked: normally, or as the maintenance RPCs of 3.4 and 3.5 answer (unmapped). */
-interface CheckOptions {
+/** How an identity is checked: normally, or as the maintenance RPCs of 3.4 and 3.5 answer. */
+export interface AuthCheckOptions {
+  /** Throw the errors unmapped (status UNKNOWN, `auth: …`). */
   readonly unmapped?: boolean;
 }
 
@@ -106,6 +107,7 @@ export class MemoryAuth {
   readonly #maxRequestBytes: number;
   readonly #header: () => ResponseHeader;
 
+  /** @internal The store makes its auth service. */
   constructor(options: MemoryAuthOptions) {
     this.#behaviour = options.behaviour;
     this.#cost = options.hashCost;
@@ -133,10 +135,10 @@ export class MemoryAuth {
 
   /**
    * The identity a request runs as (etcd's AuthInfoFromCtx): undefined while auth is off (nothing to
-   * check), else the token's user, the certificate's CN, or {@link NO_USER}. A bad token throws
+   * check), else the token's user, the certificate's CN, or no user (an empty name). A bad token throws
    * InvalidAuthTokenError — also while auth is off on releases that refuse tokens then.
    */
-  identify(caller: RequestCredentials | undefined, options: CheckOptions = {}): AuthInfo | undefined {
+  identify(caller: RequestCredentials | undefined, options: AuthCheckOptions = {}): AuthInfo | undefined {
     const token = caller?.token;
     if (!this.#state.enabled) {
       if (token !== undefined && this.#behaviour.tokenWhileOff === 'refused') {
@@ -161,7 +163,7 @@ export class MemoryAuth {
    */
   requireUser(
     caller: RequestCredentials | undefined,
-    options: CheckOptions & { readonly raft?: boolean } = {},
+    options: AuthCheckOptions & { readonly raft?: boolean } = {},
   ): AuthInfo | undefined {
     if (!this.#state.enabled && options.raft !== true) return undefined;
     const who = this.identify(caller, options);
@@ -172,7 +174,7 @@ export class MemoryAuth {
   }
 
   /** etcd's IsAdminPermitted: nothing while auth is off; else the user must hold the role root. */
-  checkAdmin(who: AuthInfo | undefined, options: CheckOptions = {}): void {
+  checkAdmin(who: AuthInfo | undefined, options: AuthCheckOptions = {}): void {
     if (who === undefined) return;
     const unmapped = options.unmapped === true;
     if (who.username === '') throw new UserEmptyError({ unmapped });
