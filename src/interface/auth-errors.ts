@@ -16,7 +16,7 @@ export interface AuthErrorOptions extends ErrorOptions {
 }
 
 /** The base of the auth error classes: etcd's mapped status and text, or the unmapped variant. */
-export abstract class AuthStoreError extends AuthError {
+export class AuthStoreError extends AuthError {
   /** True when this is etcd's unmapped answer (status UNKNOWN, the auth store's `auth: …` text). */
   readonly unmapped: boolean;
   constructor(mapped: string, raw: string, options?: AuthErrorOptions) {

@@ -84,7 +84,7 @@ const BAD: readonly Bad[] = [
   },
   {
     name: 'revoke permission: end differs',
-    call: (c) => c.roleRevokePermission({ role: 'reader', key: 'a', rangeEnd: 'c' }),
+    call: (c) => c.roleRevokePermission({ role: 'reader', key: 'a', rangeEnd: 'b' }),
   },
   { name: 'authenticate: wrong password', call: (c) => c.authenticate({ name: 'alice', password: 'wrong' }) },
   { name: 'authenticate: unknown user', call: (c) => c.authenticate({ name: 'nobody', password: 'p' }) },

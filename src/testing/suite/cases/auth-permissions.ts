@@ -217,6 +217,11 @@ export default defineCases('auth permissions', [
         await expectRejects(u.leaseTimeToLive({ id: lease.id, keys: true }), PermissionDeniedError, DENIED);
       }
       expect((await u.leaseTimeToLive({ id: lease.id })).grantedTtl).toBe(60);
+      if (!differs('opsWithoutAuth', ctx)) {
+        // Renewing a lease needs WRITE on its keys; listing leases needs READ on every key of every one.
+        await expectRejects(u.leaseKeepAlive({ id: lease.id }), PermissionDeniedError, DENIED);
+        await expectRejects(u.leaseLeases(), PermissionDeniedError, DENIED);
+      }
       // The user's own lease and keys are the user's to revoke.
       const own = await u.leaseGrant({ ttl: 60 });
       await u.put({ key: k('w1'), value: 'v', lease: own.id });
