@@ -136,7 +136,8 @@ export function wasNotSent(error: RawGrpcError): boolean {
 /** True for a transport failure (not an answer from etcd): the connection failed or dropped. */
 export function isTransportFailure(error: RawGrpcError): boolean {
   const details = detailsOf(error);
-  if (details.startsWith('etcdserver:')) return false;
+  // etcd's own answers, including those it sends unmapped with status UNKNOWN ("auth: …", "bcrypt: …").
+  if (details.startsWith('etcdserver:') || BY_MESSAGE.has(details) || AUTH_BY_MESSAGE.has(details)) return false;
   return (
     error.code === GrpcStatus.UNAVAILABLE ||
     error.code === GrpcStatus.INTERNAL ||
