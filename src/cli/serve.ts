@@ -2,9 +2,10 @@
 
 import { readFileSync } from 'node:fs';
 import { minLeaseTtlFor } from '../common/raft-timers.js';
+import type { JwtTokenOptions } from '../memory-backend/auth/jwt-tokens.js';
 import { DEFAULT_ETCD_VERSION, etcdBehaviour } from '../memory-backend/etcd-version.js';
 import type { ServerOptions } from '../server/options.js';
-import { FlagError, type FlagSpec, type FlagValues, flagHelp, parseFlags } from './flags.js';
+import { FlagError, type FlagSpec, type FlagValues, flagHelp, parseDuration, parseFlags } from './flags.js';
 
 /** The flags of `serve`. */
 export const SERVE_FLAGS: readonly FlagSpec[] = [
@@ -58,7 +59,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   {
     name: 'auth-token',
     kind: 'string',
-    help: 'Token type handed out by Authenticate once auth is enabled (with etcdctl or the Auth API): simple.',
+    help: 'Tokens Authenticate hands out: simple, or jwt,pub-key=<pem>,priv-key=<pem>,sign-method=RS256,ttl=5m (RS, PS, ES or HS with 256, 384 or 512).',
     defaultText: 'simple',
   },
   {
@@ -120,6 +121,32 @@ function intFlag(values: FlagValues, name: string, fallback: number, min: number
   return v;
 }
 
+/** `--auth-token jwt,pub-key=…,priv-key=…,sign-method=…,ttl=…`, as etcd reads it. */
+function jwtFlag(value: string): JwtTokenOptions {
+  const [kind, ...pairs] = value.split(',');
+  if (kind !== 'jwt') {
+    throw new FlagError(
+      `--auth-token must be "simple" or "jwt,<options>", received ${JSON.stringify(value)}`,
+    );
+  }
+  const opts = new Map<string, string>();
+  for (const pair of pairs) {
+    const [k, v, ...rest] = pair.split('=');
+    if (k === undefined || v === undefined || rest.length > 0 || opts.has(k)) {
+      throw new FlagError(`--auth-token: invalid option ${JSON.stringify(pair)}`);
+    }
+    opts.set(k, v);
+  }
+  const jwt: JwtTokenOptions = { signMethod: opts.get('sign-method') ?? '' };
+  const pub = opts.get('pub-key');
+  const priv = opts.get('priv-key');
+  if (pub !== undefined) jwt.publicKey = readPem('auth-token pub-key', pub);
+  if (priv !== undefined) jwt.privateKey = readPem('auth-token priv-key', priv);
+  const ttl = opts.get('ttl');
+  if (ttl !== undefined) jwt.ttl = parseDuration(ttl) / 1000;
+  return jwt;
+}
+
 /** Server options from `serve`'s arguments; throws FlagError for anything it cannot use. */
 export function serveOptions(args: readonly string[]): ServerOptions {
   const values = parseFlags(args, SERVE_FLAGS);
@@ -158,9 +185,7 @@ export function serveOptions(args: readonly string[]): ServerOptions {
     options.etcdVersion = etcdVersion;
   }
   const authToken = values.get('auth-token') as string | undefined;
-  if (authToken !== undefined && authToken !== 'simple') {
-    throw new FlagError(`--auth-token: only "simple" is supported, received ${JSON.stringify(authToken)}`);
-  }
+  if (authToken !== undefined && authToken !== 'simple') options.authToken = { jwt: jwtFlag(authToken) };
   const tokenTtl = values.get('auth-token-ttl') as number | undefined;
   if (tokenTtl !== undefined) options.authTokenTtl = intFlag(values, 'auth-token-ttl', 300, 1);
   const cost = values.get('bcrypt-cost') as number | undefined;

@@ -137,7 +137,8 @@ export function wasNotSent(error: RawGrpcError): boolean {
 export function isTransportFailure(error: RawGrpcError): boolean {
   const details = detailsOf(error);
   // etcd's own answers, including those it sends unmapped with status UNKNOWN ("auth: …", "bcrypt: …").
-  if (details.startsWith('etcdserver:') || BY_MESSAGE.has(details) || AUTH_BY_MESSAGE.has(details)) return false;
+  if (details.startsWith('etcdserver:') || BY_MESSAGE.has(details) || AUTH_BY_MESSAGE.has(details))
+    return false;
   return (
     error.code === GrpcStatus.UNAVAILABLE ||
     error.code === GrpcStatus.INTERNAL ||

@@ -7,6 +7,7 @@
  */
 
 export type { AuthInfo, RequestCredentials } from './auth/caller.js';
+export type { JwtTokenOptions } from './auth/jwt-tokens.js';
 export type { AuthCheckOptions, MemoryAuth } from './auth/memory-auth.js';
 export {
   type AuthBehaviour,

@@ -72,6 +72,7 @@ const STORE_OPTIONS = [
   'etcdVersion',
   'bcryptCost',
   'authTokenTtl',
+  'authToken',
 ] as const;
 
 /** The store a client connects to: the given one, or a new one it owns. */

@@ -5,6 +5,7 @@ import type { CallOptions } from '../interface/backend.js';
 import type { Clock } from '../interface/clock.js';
 import type { WatchOptions } from '../interface/watch.js';
 import type { RequestCredentials } from './auth/caller.js';
+import type { JwtTokenOptions } from './auth/jwt-tokens.js';
 import type { DEFAULT_ETCD_VERSION } from './etcd-version.js';
 import type { MemoryStore } from './store.js';
 
@@ -38,8 +39,13 @@ export interface MemoryStoreOptions {
    * scrypt, N = 2^(cost + 4); from 4 (fast: tests) to 14.
    */
   bcryptCost?: number;
-  /** Seconds an auth token may go unused before it expires (etcd's --auth-token-ttl, default 300). */
+  /** Seconds a simple auth token may go unused before it expires (etcd's --auth-token-ttl, default 300). */
   authTokenTtl?: number;
+  /**
+   * The tokens Authenticate hands out (etcd's --auth-token): `'simple'` (the default), or JWTs signed with
+   * the given keys; a JWT holds the auth revision it was issued at, and expires after its `ttl`.
+   */
+  authToken?: 'simple' | { jwt: JwtTokenOptions };
 }
 
 /** Options of one client of a store. */

@@ -50,6 +50,7 @@ const STORE_OPTIONS = [
   'etcdVersion',
   'bcryptCost',
   'authTokenTtl',
+  'authToken',
 ] as const;
 
 /** Start a server; see {@link ServerOptions}. */

@@ -15,7 +15,9 @@ describe('serve --auth-token, --auth-token-ttl, --bcrypt-cost', () => {
   });
 
   it('refuse what the store cannot do', () => {
-    expect(() => serveOptions(['--auth-token', 'jwt,pub-key=a.pem'])).toThrow(FlagError);
+    expect(() => serveOptions(['--auth-token', 'jwt,pub-key=/nonexistent.pem'])).toThrow(/cannot read/);
+    expect(() => serveOptions(['--auth-token', 'bogus'])).toThrow(FlagError);
+    expect(() => serveOptions(['--auth-token', 'jwt,ttl'])).toThrow(FlagError);
     expect(() => serveOptions(['--auth-token-ttl', '0'])).toThrow(FlagError);
     expect(() => serveOptions(['--bcrypt-cost', '3'])).toThrow(/from 4 to 14/);
     expect(() => serveOptions(['--bcrypt-cost', '15'])).toThrow(FlagError);

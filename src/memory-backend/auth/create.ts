@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../../interface/errors.js';
 import type { ResponseHeader } from '../../interface/kv.js';
 import type { EtcdBehaviour } from '../etcd-version.js';
 import type { MemoryStoreOptions } from '../options.js';
+import { JwtTokens } from './jwt-tokens.js';
 import { MemoryAuth } from './memory-auth.js';
 import { hashCost } from './password.js';
 
@@ -30,8 +31,13 @@ export function createMemoryAuth(
   maxRequestBytes: number,
   header: () => ResponseHeader,
 ): MemoryAuth {
+  const token = options.authToken ?? 'simple';
+  if (token !== 'simple' && (typeof token !== 'object' || token === null || typeof token.jwt !== 'object')) {
+    throw new InvalidArgumentError(`authToken must be 'simple' or { jwt: { … } }, received ${String(token)}`);
+  }
   return new MemoryAuth({
     clock,
+    ...(token === 'simple' ? {} : { tokens: new JwtTokens(clock, token.jwt) }),
     behaviour: behaviour.auth,
     hashCost: hashCost(options.bcryptCost),
     tokenTtl: tokenTtl(options.authTokenTtl),

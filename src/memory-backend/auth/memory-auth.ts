@@ -141,7 +141,9 @@ export class MemoryAuth {
   identify(caller: RequestCredentials | undefined, options: AuthCheckOptions = {}): AuthInfo | undefined {
     const token = caller?.token;
     if (!this.#state.enabled) {
-      if (token !== undefined && this.#behaviour.tokenWhileOff === 'refused') {
+      // Simple tokens all died with AuthDisable; a JWT stays valid until it expires.
+      const refused = token !== undefined && this.#behaviour.tokenWhileOff === 'refused';
+      if (refused && this.#tokens.info(token, this.#state.revision) === undefined) {
         throw new InvalidAuthTokenError({ unmapped: options.unmapped === true });
       }
       return undefined;
