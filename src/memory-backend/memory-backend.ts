@@ -326,8 +326,12 @@ export class MemoryBackend implements KvBackend, AuthBackend {
   #as<T>(
     options: MemoryCallOptions | undefined,
     fn: (caller: RequestCredentials | undefined) => T | Promise<T>,
-  ): Promise<T> {
-    return this.#credentials.run(fn, options?.credentials);
+  ): T | Promise<T> {
+    const override = options?.credentials;
+    if (override !== undefined) return fn(override);
+    // No token to fetch: call straight through (no extra promise on the common path).
+    if (!this.#credentials.renewing) return fn(this.#credentials.fixed);
+    return this.#credentials.run(fn);
   }
 
   /** Common entry: closed and aborted checks. */

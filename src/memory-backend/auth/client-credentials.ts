@@ -39,6 +39,16 @@ export class ClientCredentials {
     this.#given = credentialsArg(given);
   }
 
+  /** True when this client has a password, and so a token it fetches and renews ({@link run}). */
+  get renewing(): boolean {
+    return this.#given !== undefined && 'password' in this.#given;
+  }
+
+  /** The credentials of a client without a password: none, or its fixed token. */
+  get fixed(): RequestCredentials | undefined {
+    return this.#given !== undefined && 'token' in this.#given ? this.#given : undefined;
+  }
+
   /**
    * Run `fn` as this client, or as `override` (a server passing its caller's credentials). With a
    * password, a refused token is replaced and `fn` runs once more.
