@@ -166,6 +166,17 @@ describe('raw auth requests: etcd 3.4.23, the simulator as 3.4.23 and as current
     }
   });
 
+  it('GET /health and /version need no credentials with auth on', async () => {
+    for (const endpoint of [etcd.endpoint, old.endpoints[0]!, current.endpoints[0]!]) {
+      const health = await fetch(`${endpoint}/health`);
+      expect(health.status, endpoint).toBe(200);
+      expect(await health.text()).toBe('{"health":"true"}');
+      const version = await fetch(`${endpoint}/version`);
+      expect(version.status, endpoint).toBe(200);
+      expect(await version.json()).toHaveProperty('etcdserver');
+    }
+  });
+
   it('a token while auth is off: refused by 3.4.23, ignored later', async () => {
     for (const [i, raw] of raws.entries()) {
       expect(await raw.call('Auth', 'authDisable', {}, { token: tokens[i]!.root })).toHaveProperty('ok');

@@ -25,7 +25,7 @@ export function httpHandler(store: MemoryStore) {
         res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('{"health":"true"}');
         return;
       }
-      const version = store.status().version;
+      const version = store.etcdVersion; // not status(): that call needs a user once auth is on
       res
         .writeHead(200, { 'Content-Type': 'application/json' })
         .end(JSON.stringify({ etcdserver: version, etcdcluster: clusterVersion(version) }));
