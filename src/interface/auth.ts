@@ -183,7 +183,10 @@ export interface AuthBackend {
   roleList(options?: CallOptions): Promise<AuthRoleListResponse>;
   /** RoleDelete: also revokes the role from every user. */
   roleDelete(request: AuthRoleDeleteRequest, options?: CallOptions): Promise<AuthResponse>;
-  /** RoleGrantPermission: granting the same (key, rangeEnd) again replaces its type. */
+  /**
+   * RoleGrantPermission: granting the same (key, rangeEnd) again replaces its type. Keys are raw etcd
+   * keys: the etcd backend's `namespace` option does not apply to them.
+   */
   roleGrantPermission(request: AuthRoleGrantPermissionRequest, options?: CallOptions): Promise<AuthResponse>;
   /** RoleRevokePermission. */
   roleRevokePermission(
