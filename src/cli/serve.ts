@@ -3,10 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { ManualClock } from '../clock/manual-clock.js';
 import { minLeaseTtlFor } from '../common/raft-timers.js';
+import type { JwtTokenOptions } from '../memory-backend/auth/jwt-tokens.js';
 import { DEFAULT_ETCD_VERSION, etcdBehaviour } from '../memory-backend/etcd-version.js';
 import { autoCompaction } from '../memory-backend/maintenance/auto-compaction.js';
 import type { ServerOptions } from '../server/options.js';
-import { FlagError, type FlagSpec, type FlagValues, flagHelp, parseFlags } from './flags.js';
+import { FlagError, type FlagSpec, type FlagValues, flagHelp, parseDuration, parseFlags } from './flags.js';
 
 /** The flags of `serve`. */
 export const SERVE_FLAGS: readonly FlagSpec[] = [
@@ -56,6 +57,24 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     help: 'The etcd release to behave as where releases differ (watch progress, negative start revisions), e.g. 3.4.23. Status reports it.',
     defaultText: DEFAULT_ETCD_VERSION,
+  },
+  {
+    name: 'auth-token',
+    kind: 'string',
+    help: 'Tokens Authenticate hands out: simple, or jwt,pub-key=<pem>,priv-key=<pem>,sign-method=RS256,ttl=5m (RS, PS, ES or HS with 256, 384 or 512).',
+    defaultText: 'simple',
+  },
+  {
+    name: 'auth-token-ttl',
+    kind: 'int',
+    help: 'Seconds a simple token may go unused before it expires.',
+    defaultText: '300',
+  },
+  {
+    name: 'bcrypt-cost',
+    kind: 'int',
+    help: 'Cost of hashing user passwords, 4 to 14 (scrypt with N = 2^(cost+4) stands in for bcrypt); 4 is fastest, for tests.',
+    defaultText: '10',
   },
   {
     name: 'seed',
@@ -146,6 +165,32 @@ function intFlag(values: FlagValues, name: string, fallback: number, min: number
   return v;
 }
 
+/** `--auth-token jwt,pub-key=…,priv-key=…,sign-method=…,ttl=…`, as etcd reads it. */
+function jwtFlag(value: string): JwtTokenOptions {
+  const [kind, ...pairs] = value.split(',');
+  if (kind !== 'jwt') {
+    throw new FlagError(
+      `--auth-token must be "simple" or "jwt,<options>", received ${JSON.stringify(value)}`,
+    );
+  }
+  const opts = new Map<string, string>();
+  for (const pair of pairs) {
+    const [k, v, ...rest] = pair.split('=');
+    if (k === undefined || v === undefined || rest.length > 0 || opts.has(k)) {
+      throw new FlagError(`--auth-token: invalid option ${JSON.stringify(pair)}`);
+    }
+    opts.set(k, v);
+  }
+  const jwt: JwtTokenOptions = { signMethod: opts.get('sign-method') ?? '' };
+  const pub = opts.get('pub-key');
+  const priv = opts.get('priv-key');
+  if (pub !== undefined) jwt.publicKey = readPem('auth-token pub-key', pub);
+  if (priv !== undefined) jwt.privateKey = readPem('auth-token priv-key', priv);
+  const ttl = opts.get('ttl');
+  if (ttl !== undefined) jwt.ttl = parseDuration(ttl) / 1000;
+  return jwt;
+}
+
 /** Server options from `serve`'s arguments; throws FlagError for anything it cannot use. */
 export function serveOptions(args: readonly string[]): ServerOptions {
   const values = parseFlags(args, SERVE_FLAGS);
@@ -182,6 +227,15 @@ export function serveOptions(args: readonly string[]): ServerOptions {
       throw new FlagError(`--etcd-version: ${(error as Error).message}`);
     }
     options.etcdVersion = etcdVersion;
+  }
+  const authToken = values.get('auth-token') as string | undefined;
+  if (authToken !== undefined && authToken !== 'simple') options.authToken = { jwt: jwtFlag(authToken) };
+  const tokenTtl = values.get('auth-token-ttl') as number | undefined;
+  if (tokenTtl !== undefined) options.authTokenTtl = intFlag(values, 'auth-token-ttl', 300, 1);
+  const cost = values.get('bcrypt-cost') as number | undefined;
+  if (cost !== undefined) {
+    if (cost < 4 || cost > 14) throw new FlagError(`--bcrypt-cost must be from 4 to 14, received ${cost}`);
+    options.bcryptCost = cost;
   }
   const seed = values.get('seed') as number | undefined;
   if (seed !== undefined) options.seed = seed;

@@ -2,9 +2,32 @@
 
 import { KVClient, LeaseClient, MaintenanceClient, WatchClient } from 'etcd3';
 import { realClock } from '../clock/real-clock.js';
+import { credentialsArg } from '../common/auth-args.js';
 import { toBytes } from '../common/bytes.js';
 import { boolArg, intArg, leaseArg, requestArg } from '../common/validate.js';
 import { watcherOnStream } from '../common/watcher.js';
+import type {
+  AuthBackend,
+  AuthenticateRequest,
+  AuthenticateResponse,
+  AuthResponse,
+  AuthRoleAddRequest,
+  AuthRoleDeleteRequest,
+  AuthRoleGetRequest,
+  AuthRoleGetResponse,
+  AuthRoleGrantPermissionRequest,
+  AuthRoleListResponse,
+  AuthRoleRevokePermissionRequest,
+  AuthStatusResponse,
+  AuthUserAddRequest,
+  AuthUserChangePasswordRequest,
+  AuthUserDeleteRequest,
+  AuthUserGetRequest,
+  AuthUserGetResponse,
+  AuthUserGrantRoleRequest,
+  AuthUserListResponse,
+  AuthUserRevokeRoleRequest,
+} from '../interface/auth.js';
 import type { CallOptions, KvBackend } from '../interface/backend.js';
 import type { Clock } from '../interface/clock.js';
 import { ClosedError, KeyNotFoundError, WatchCanceledError } from '../interface/errors.js';
@@ -44,6 +67,7 @@ import type {
   MoveLeaderResponse,
 } from '../interface/maintenance.js';
 import type { WatchCreateRequest, Watcher, WatchOptions, WatchStream } from '../interface/watch.js';
+import { EtcdAuthCalls } from './auth-calls.js';
 import { decodeDeleteRange, decodeHeader, decodePut, decodeRange, decodeTxn, type Wire } from './decode.js';
 import {
   encodeDeleteRange,
@@ -62,10 +86,11 @@ import { CALL_INFO, EndpointPool, type PoolCallOptions } from './pool.js';
 import { EtcdWatchStream } from './watch-stream.js';
 
 /**
- * A {@link KvBackend} on a real etcd cluster (v3 API), with failover, deadlines and exact numbers; also a
- * {@link MaintenanceBackend} (alarms, hashes, defragment, snapshot) on the member it is connected to.
+ * A {@link KvBackend} and {@link AuthBackend} on a real etcd cluster (v3 API), with failover, deadlines and
+ * exact numbers; also a {@link MaintenanceBackend} (alarms, hashes, defragment, snapshot) on the member it
+ * is connected to.
  */
-export class EtcdBackend implements KvBackend, MaintenanceBackend {
+export class EtcdBackend implements KvBackend, AuthBackend, MaintenanceBackend {
   /** Leases run on the server's clock; recipes schedule on real time. */
   readonly clock: Clock = realClock;
   readonly #pool: EndpointPool;
@@ -76,11 +101,13 @@ export class EtcdBackend implements KvBackend, MaintenanceBackend {
   readonly #maintenance: MaintenanceClient;
   readonly #keepAlive: KeepAliveStream;
   readonly #maint: EtcdMaintenance;
+  readonly #auth: EtcdAuthCalls;
   readonly #streams = new Set<EtcdWatchStream>();
   #closed = false;
 
   constructor(options: EtcdBackendOptions) {
     requestArg('options', options);
+    credentialsArg(options.auth);
     this.#ns = new Namespace(options.namespace === undefined ? new Uint8Array() : toBytes(options.namespace));
     this.#pool = new EndpointPool(options);
     this.#kv = new KVClient(this.#pool);
@@ -91,6 +118,7 @@ export class EtcdBackend implements KvBackend, MaintenanceBackend {
     this.#maint = new EtcdMaintenance(this.#pool, this.#maintenance, (write, options) =>
       this.#opts(write, options),
     );
+    this.#auth = new EtcdAuthCalls(this.#pool);
   }
 
   async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
@@ -230,6 +258,86 @@ export class EtcdBackend implements KvBackend, MaintenanceBackend {
 
   async moveLeader(request: MoveLeaderRequest, options?: CallOptions): Promise<MoveLeaderResponse> {
     return this.#maint.moveLeader(request, options);
+  }
+
+  async authEnable(options?: CallOptions): Promise<AuthResponse> {
+    return this.#auth.authEnable(this.#opts(true, options));
+  }
+
+  async authDisable(options?: CallOptions): Promise<AuthResponse> {
+    return this.#auth.authDisable(this.#opts(true, options));
+  }
+
+  async authStatus(options?: CallOptions): Promise<AuthStatusResponse> {
+    return this.#auth.authStatus(this.#opts(false, options));
+  }
+
+  /** Authenticate (sent without this backend's own token). */
+  async authenticate(request: AuthenticateRequest, options?: CallOptions): Promise<AuthenticateResponse> {
+    const opts = this.#opts(false, options);
+    opts[CALL_INFO]!.anonymous = true;
+    return this.#auth.authenticate(request, opts);
+  }
+
+  async userAdd(request: AuthUserAddRequest, options?: CallOptions): Promise<AuthResponse> {
+    return this.#auth.userAdd(request, this.#opts(true, options));
+  }
+
+  async userGet(request: AuthUserGetRequest, options?: CallOptions): Promise<AuthUserGetResponse> {
+    return this.#auth.userGet(request, this.#opts(false, options));
+  }
+
+  async userList(options?: CallOptions): Promise<AuthUserListResponse> {
+    return this.#auth.userList(this.#opts(false, options));
+  }
+
+  async userDelete(request: AuthUserDeleteRequest, options?: CallOptions): Promise<AuthResponse> {
+    return this.#auth.userDelete(request, this.#opts(true, options));
+  }
+
+  async userChangePassword(
+    request: AuthUserChangePasswordRequest,
+    options?: CallOptions,
+  ): Promise<AuthResponse> {
+    return this.#auth.userChangePassword(request, this.#opts(true, options));
+  }
+
+  async userGrantRole(request: AuthUserGrantRoleRequest, options?: CallOptions): Promise<AuthResponse> {
+    return this.#auth.userGrantRole(request, this.#opts(true, options));
+  }
+
+  async userRevokeRole(request: AuthUserRevokeRoleRequest, options?: CallOptions): Promise<AuthResponse> {
+    return this.#auth.userRevokeRole(request, this.#opts(true, options));
+  }
+
+  async roleAdd(request: AuthRoleAddRequest, options?: CallOptions): Promise<AuthResponse> {
+    return this.#auth.roleAdd(request, this.#opts(true, options));
+  }
+
+  async roleGet(request: AuthRoleGetRequest, options?: CallOptions): Promise<AuthRoleGetResponse> {
+    return this.#auth.roleGet(request, this.#opts(false, options));
+  }
+
+  async roleList(options?: CallOptions): Promise<AuthRoleListResponse> {
+    return this.#auth.roleList(this.#opts(false, options));
+  }
+
+  async roleDelete(request: AuthRoleDeleteRequest, options?: CallOptions): Promise<AuthResponse> {
+    return this.#auth.roleDelete(request, this.#opts(true, options));
+  }
+
+  async roleGrantPermission(
+    request: AuthRoleGrantPermissionRequest,
+    options?: CallOptions,
+  ): Promise<AuthResponse> {
+    return this.#auth.roleGrantPermission(request, this.#opts(true, options));
+  }
+
+  async roleRevokePermission(
+    request: AuthRoleRevokePermissionRequest,
+    options?: CallOptions,
+  ): Promise<AuthResponse> {
+    return this.#auth.roleRevokePermission(request, this.#opts(true, options));
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,28 @@
  */
 
 import {
+  AuthFailedError,
+  AuthNotEnabledError,
+  AuthOldRevisionError,
+  type AuthStoreError,
+  InvalidAuthMgmtError,
+  InvalidAuthTokenError,
+  NoPasswordUserError,
+  PasswordTooLongError,
+  PermissionDeniedError,
+  PermissionNotGivenError,
+  PermissionNotGrantedError,
+  RoleAlreadyExistError,
+  RoleEmptyError,
+  RoleNotFoundError,
+  RoleNotGrantedError,
+  RootRoleNotExistError,
+  RootUserNotExistError,
+  UserAlreadyExistError,
+  UserEmptyError,
+  UserNotFoundError,
+} from '../interface/auth-errors.js';
+import {
   AbortError,
   AuthError,
   BadLeaderTransfereeError,
@@ -77,7 +99,38 @@ const BY_MESSAGE: ReadonlyMap<string, () => EtcdError> = new Map<string, () => E
     'etcdserver: re-configuration failed due to not enough started members',
     () => new NotEnoughStartedMembersError(),
   ],
+  ['auth: authentication failed, password was given for no password user', () => new NoPasswordUserError()],
+  ['bcrypt: password length exceeds 72 bytes', () => new PasswordTooLongError()],
 ]);
+
+/** etcd's auth errors: each class answers with its mapped text, or unmapped (UNKNOWN, `auth: …`). */
+const AUTH_ERRORS: readonly (new (options?: { unmapped?: boolean }) => AuthStoreError)[] = [
+  RootUserNotExistError,
+  RootRoleNotExistError,
+  UserAlreadyExistError,
+  UserEmptyError,
+  UserNotFoundError,
+  RoleAlreadyExistError,
+  RoleNotFoundError,
+  RoleEmptyError,
+  AuthFailedError,
+  PermissionNotGivenError,
+  PermissionDeniedError,
+  RoleNotGrantedError,
+  PermissionNotGrantedError,
+  AuthNotEnabledError,
+  InvalidAuthTokenError,
+  InvalidAuthMgmtError,
+  AuthOldRevisionError,
+];
+
+/** The auth error class for each text etcd sends, mapped or unmapped. */
+const AUTH_BY_MESSAGE: ReadonlyMap<string, () => EtcdError> = new Map(
+  AUTH_ERRORS.flatMap((cls) => [
+    [new cls().message, () => new cls()] as const,
+    [new cls({ unmapped: true }).message, () => new cls({ unmapped: true })] as const,
+  ]),
+);
 
 /** grpc-js texts that mean the call never left the client (no connection to send it on). */
 const NOT_SENT_PREFIXES = [
@@ -100,7 +153,9 @@ export function wasNotSent(error: RawGrpcError): boolean {
 /** True for a transport failure (not an answer from etcd): the connection failed or dropped. */
 export function isTransportFailure(error: RawGrpcError): boolean {
   const details = detailsOf(error);
-  if (details.startsWith('etcdserver:')) return false;
+  // etcd's own answers, including those it sends unmapped with status UNKNOWN ("auth: …", "bcrypt: …").
+  if (details.startsWith('etcdserver:') || BY_MESSAGE.has(details) || AUTH_BY_MESSAGE.has(details))
+    return false;
   return (
     error.code === GrpcStatus.UNAVAILABLE ||
     error.code === GrpcStatus.INTERNAL ||
@@ -111,6 +166,20 @@ export function isTransportFailure(error: RawGrpcError): boolean {
 /** True when the server token expired: re-authenticate and resend (the request was refused, not applied). */
 export function isInvalidToken(error: RawGrpcError): boolean {
   return detailsOf(error).startsWith('etcdserver: invalid auth token');
+}
+
+/**
+ * True when a client with a user name and password should fetch a new token and resend, as etcd's Go
+ * client does: the token is invalid, no user was named (a token was never sent, or auth was enabled after
+ * the client found it off), or the auth store moved on since the token was issued.
+ */
+export function needsNewToken(error: RawGrpcError): boolean {
+  const details = detailsOf(error);
+  return (
+    details.startsWith('etcdserver: invalid auth token') ||
+    details === 'etcdserver: user name is empty' ||
+    details === 'etcdserver: revision of auth store is old'
+  );
 }
 
 /** How a call failed, for the choice between UnknownOutcomeError and a retryable error. */
@@ -127,7 +196,7 @@ export function mapGrpcError(error: RawGrpcError, ctx: FailureContext): EtcdErro
   const code = (error.code ?? GrpcStatus.UNKNOWN) as GrpcStatusCode;
   const cause = { cause: error };
   if (ctx.aborted) return new AbortError(undefined, cause);
-  const known = BY_MESSAGE.get(details);
+  const known = BY_MESSAGE.get(details) ?? AUTH_BY_MESSAGE.get(details);
   const etcdError = known
     ? withCause(known(), error)
     : details.startsWith('etcdserver: request timed out')

@@ -4,7 +4,13 @@
  */
 
 import type { IDuplexStream, LeaseClient } from 'etcd3';
-import { AbortError, ClosedError, DeadlineExceededError, UnavailableError } from '../interface/errors.js';
+import {
+  AbortError,
+  AuthError,
+  ClosedError,
+  DeadlineExceededError,
+  UnavailableError,
+} from '../interface/errors.js';
 import type { LeaseKeepAliveResponse } from '../interface/lease.js';
 import { decodeHeader, type Wire } from './decode.js';
 import { isInvalidToken, mapGrpcError, type RawGrpcError } from './errors.js';
@@ -129,8 +135,11 @@ export class KeepAliveStream {
     const mapped = isInvalidToken(error)
       ? new UnavailableError('keepalive stream refused an expired auth token')
       : mapGrpcError(error, { write: false });
+    // A refusal for lack of rights is an answer, not a broken stream: it is not retried.
     this.#fail(
-      mapped instanceof UnavailableError ? mapped : new UnavailableError(mapped.message, { cause: mapped }),
+      mapped instanceof UnavailableError || mapped instanceof AuthError
+        ? mapped
+        : new UnavailableError(mapped.message, { cause: mapped }),
     );
   }
 

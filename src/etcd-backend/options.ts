@@ -1,5 +1,6 @@
 /** Options for {@link EtcdBackend}. */
 
+import type { AuthCredentials } from '../interface/auth.js';
 import type { Bytes } from '../interface/kv.js';
 
 /** How to reach and talk to an etcd cluster. */
@@ -10,8 +11,12 @@ export interface EtcdBackendOptions {
    * commas, as etcdctl's `--endpoints` does. Checked in the constructor: InvalidArgumentError otherwise.
    */
   endpoints: string | string[];
-  /** Username/password auth: a token is fetched with Auth.Authenticate and refreshed when it expires. */
-  auth?: { username: string; password: string };
+  /**
+   * Run as this user. With a user name and password a token is fetched with Auth.Authenticate and fetched
+   * again when etcd refuses it (expired or invalid, no user, or an old auth revision), and the refused
+   * request is resent once; while auth is off no token is sent. A `token` is sent as given, never renewed.
+   */
+  auth?: AuthCredentials;
   /** TLS material as PEM (Buffer or string). Any `https://` endpoint turns TLS on. */
   tls?: { ca?: Buffer | string; cert?: Buffer | string; key?: Buffer | string };
   /** Longest wait for a connection to any endpoint before failing with UnavailableError (default 3000 ms). */

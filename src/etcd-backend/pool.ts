@@ -25,7 +25,14 @@ import {
   UnknownOutcomeError,
 } from '../interface/errors.js';
 import { parseEndpoints } from './endpoints.js';
-import { isInvalidToken, isTransportFailure, mapGrpcError, type RawGrpcError, wasNotSent } from './errors.js';
+import {
+  detailsOf,
+  isTransportFailure,
+  mapGrpcError,
+  needsNewToken,
+  type RawGrpcError,
+  wasNotSent,
+} from './errors.js';
 import { cancelCall, createHost, type EtcdHost, type GrpcModule, grpc, type ServiceName } from './grpc.js';
 import { type LeaderAnswer, LeaderTracker } from './leader.js';
 import { DEFAULTS, type EtcdBackendOptions } from './options.js';
@@ -42,6 +49,8 @@ export interface Endpoint {
 export interface CallInfo {
   write: boolean;
   signal?: AbortSignal | undefined;
+  /** Send no token (Authenticate itself). */
+  anonymous?: boolean;
 }
 
 /** Key under which {@link CallInfo} rides in the grpc CallOptions given to etcd3's raw clients. */
@@ -129,7 +138,9 @@ export class EndpointPool implements ICallable<Endpoint> {
       const endpoint = leaderAware
         ? await this.#writeEndpoint(deadline, info.signal)
         : await this.ready(deadline, info.signal);
-      const metadata = await this.#metadata(endpoint, deadline, info.signal);
+      const metadata = info.anonymous
+        ? new grpc.Metadata()
+        : await this.#metadata(endpoint, deadline, info.signal);
       // The leader was lost while this write waited for its token: hold it (it was not sent).
       if (info.write && this.#leader.electing) continue;
       try {
@@ -151,8 +162,15 @@ export class EndpointPool implements ICallable<Endpoint> {
         if (error.code === GrpcStatus.UNAVAILABLE || error.code === GrpcStatus.DEADLINE_EXCEEDED) {
           this.#leader.suspect();
         }
-        if (isInvalidToken(error) && this.#auth && !reauthenticated) {
-          // The server refused the stale token before applying anything: fetch a new one and resend.
+        if (
+          needsNewToken(error) &&
+          this.#auth &&
+          'password' in this.#auth &&
+          !info.anonymous &&
+          !reauthenticated
+        ) {
+          // The server refused the request before applying anything (stale token, or none while auth is
+          // on): fetch a new token and resend, as etcd's Go client does.
           reauthenticated = true;
           this.#token = undefined;
           continue;
@@ -315,6 +333,11 @@ export class EndpointPool implements ICallable<Endpoint> {
   ): Promise<GrpcModule.Metadata> {
     const auth = this.#auth;
     if (!auth) return this.#baseMetadata();
+    if ('token' in auth) {
+      const md = this.#baseMetadata();
+      md.set('token', auth.token);
+      return md;
+    }
     if (!this.#token) {
       const token = this.#unary<{ token: string }>(
         endpoint,
@@ -332,6 +355,8 @@ export class EndpointPool implements ICallable<Endpoint> {
           return md;
         },
         (error: RawGrpcError) => {
+          // Auth is off: send no token (etcd's Go client does the same), until a request says otherwise.
+          if (detailsOf(error) === 'etcdserver: authentication is not enabled') return new grpc.Metadata();
           this.#token = undefined;
           throw mapGrpcError(error, { write: false, aborted: signal?.aborted ?? false });
         },

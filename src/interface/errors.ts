@@ -284,9 +284,12 @@ export class DeadlineExceededError extends EtcdError {
   override readonly retryable = true;
 }
 
-/** Authentication failed or the user lacks permission. */
+/**
+ * Authentication failed or the user lacks permission: the base of every auth error class (see
+ * auth-errors.ts); an auth failure the backend cannot name more precisely is this class itself.
+ */
 export class AuthError extends EtcdError {
-  override readonly code = 'ErrAuth';
+  override readonly code: string = 'ErrAuth';
   override readonly grpcCode: GrpcStatusCode = GrpcStatus.UNAUTHENTICATED;
 }
 

@@ -5,7 +5,9 @@
  * with the first release of each branch that has the new behaviour, read from etcd's source at its
  * release tags (etcd-io/etcd `server/etcdserver/api/v3rpc/watch.go`, `server/storage/mvcc/
  * watchable_store.go`) and, for 3.4.23, measured. The store follows the version it is given; the etcd
- * backend shows whatever its server does. Every other behaviour is the same on all these releases.
+ * backend shows whatever its server does. The auth behaviours that differ ({@link AuthBehaviour}) were read the
+ * same way in `server/auth/store.go`, `server/etcdserver/v3_server.go` and `api/v3rpc/`. Every other
+ * behaviour is the same on all these releases.
  */
 
 import { describe } from '../common/validate.js';
@@ -52,6 +54,42 @@ export interface EtcdBehaviour {
    * 3.5.24 and 3.6.6 (etcd #20711 and its backports).
    */
   readonly negativeWatchStart: 'compacted' | 'refused';
+  /** The auth behaviours that differ between releases (src/memory-backend/auth/). */
+  readonly auth: AuthBehaviour;
+}
+
+/** Auth behaviours that differ between etcd releases (security fixes are not here: every release gets them). */
+export interface AuthBehaviour {
+  /** AuthStatus is served (3.5 on); 3.4 answers UNIMPLEMENTED. */
+  readonly authStatus: boolean;
+  /**
+   * A token on a request while auth is off: `refused` (InvalidAuthTokenError, as measured on 3.4.23) or
+   * `ignored` (from 3.4.28, 3.5.10, 3.6.0).
+   */
+  readonly tokenWhileOff: 'refused' | 'ignored';
+  /** Authenticate validates a token sent with it (InvalidAuthTokenError) — up to 3.4.27; 3.5 on ignores it. */
+  readonly authenticateChecksToken: boolean;
+  /**
+   * RoleGrantPermission refuses an empty key or a backwards range with InvalidAuthMgmtError (from 3.4.25,
+   * 3.5.8, 3.6.0); older releases store them as given.
+   */
+  readonly permissionRangeChecked: boolean;
+  /**
+   * Passwords longer than bcrypt's 72 bytes: `refused` with PasswordTooLongError (releases built with
+   * golang.org/x/crypto ≥ 0.5.0: from 3.4.28, 3.5.10, 3.6.0), or `accepted` (older ones, where bcrypt hashed
+   * only the first 72 bytes; the memory store compares the whole password).
+   */
+  readonly longPasswords: 'accepted' | 'refused';
+  /**
+   * Auth errors of the maintenance RPCs that require root (Hash, HashKV, Defragment, Snapshot, MoveLeader,
+   * Alarm): `unmapped` (status UNKNOWN, `auth: …`, 3.4 and 3.5) or `mapped` (etcd's usual status and text, 3.6).
+   */
+  readonly maintenanceAuthErrors: 'unmapped' | 'mapped';
+  /**
+   * RoleGet of a created role `root`: `stored` (the permissions granted to it, which change nothing) or
+   * `all-keys` (3.6: one READWRITE permission from "" to "\0", what root may do).
+   */
+  readonly rootRoleGet: 'stored' | 'all-keys';
 }
 
 /** First patch release, per branch, with each newer behaviour; a branch not listed has it from x.y.0. */
@@ -60,6 +98,13 @@ const FIRST_WITH = {
   progressReplyNotDeferred: { '3.4': 31, '3.5': 13 },
   futureWatchersUnsynced: { '3.4': 38, '3.5': 22, '3.6': 2 },
   negativeStartRefused: { '3.4': 38, '3.5': 24, '3.6': 6 },
+  authStatus: { '3.4': Number.POSITIVE_INFINITY },
+  tokenIgnoredWhileOff: { '3.4': 28, '3.5': 10 },
+  authenticateIgnoresToken: { '3.4': 28 },
+  permissionRangeChecked: { '3.4': 25, '3.5': 8 },
+  longPasswordsRefused: { '3.4': 28, '3.5': 10 },
+  maintenanceAuthErrorsMapped: { '3.4': Number.POSITIVE_INFINITY, '3.5': Number.POSITIVE_INFINITY },
+  rootRoleAllKeys: { '3.4': Number.POSITIVE_INFINITY, '3.5': Number.POSITIVE_INFINITY },
 } as const satisfies Record<string, Record<string, number>>;
 
 const VERSION = /^3\.(\d+)\.(\d+)$/;
@@ -90,5 +135,14 @@ export function etcdBehaviour(version: unknown): EtcdBehaviour {
         : 'when-synced',
     progressForFutureWatchers: !has('futureWatchersUnsynced'),
     negativeWatchStart: has('negativeStartRefused') ? 'refused' : 'compacted',
+    auth: {
+      authStatus: has('authStatus'),
+      tokenWhileOff: has('tokenIgnoredWhileOff') ? 'ignored' : 'refused',
+      authenticateChecksToken: !has('authenticateIgnoresToken'),
+      permissionRangeChecked: has('permissionRangeChecked'),
+      longPasswords: has('longPasswordsRefused') ? 'refused' : 'accepted',
+      maintenanceAuthErrors: has('maintenanceAuthErrorsMapped') ? 'mapped' : 'unmapped',
+      rootRoleGet: has('rootRoleAllKeys') ? 'all-keys' : 'stored',
+    },
   };
 }

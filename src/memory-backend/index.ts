@@ -6,7 +6,11 @@
  * @module etcd-kv-kit/memory
  */
 
+export type { AuthInfo, RequestCredentials } from './auth/caller.js';
+export type { JwtTokenOptions } from './auth/jwt-tokens.js';
+export type { AuthCheckOptions, MemoryAuth } from './auth/memory-auth.js';
 export {
+  type AuthBehaviour,
   DEFAULT_ETCD_VERSION,
   type EtcdBehaviour,
   etcdBehaviour,
@@ -27,5 +31,11 @@ export type { FaultTarget } from './faults/target.js';
 export type { LinkTiming, LinkTimingOptions } from './faults/timing.js';
 export type { Fixture } from './maintenance/fixture.js';
 export { MemoryBackend } from './memory-backend.js';
-export type { MemoryBackendOptions, MemoryClientOptions, MemoryStoreOptions } from './options.js';
+export type {
+  MemoryBackendOptions,
+  MemoryCallOptions,
+  MemoryClientOptions,
+  MemoryStoreOptions,
+  MemoryWatchOptions,
+} from './options.js';
 export { MEMORY_ETCD_VERSION, MemoryStore } from './store.js';

@@ -6,6 +6,28 @@
  */
 
 import { watcherOnStream } from '../common/watcher.js';
+import type {
+  AuthBackend,
+  AuthenticateRequest,
+  AuthenticateResponse,
+  AuthResponse,
+  AuthRoleAddRequest,
+  AuthRoleDeleteRequest,
+  AuthRoleGetRequest,
+  AuthRoleGetResponse,
+  AuthRoleGrantPermissionRequest,
+  AuthRoleListResponse,
+  AuthRoleRevokePermissionRequest,
+  AuthStatusResponse,
+  AuthUserAddRequest,
+  AuthUserChangePasswordRequest,
+  AuthUserDeleteRequest,
+  AuthUserGetRequest,
+  AuthUserGetResponse,
+  AuthUserGrantRoleRequest,
+  AuthUserListResponse,
+  AuthUserRevokeRoleRequest,
+} from '../interface/auth.js';
 import type { CallOptions, KvBackend } from '../interface/backend.js';
 import type { Clock } from '../interface/clock.js';
 import { AbortError, ClosedError, InvalidArgumentError, WatchCanceledError } from '../interface/errors.js';
@@ -44,13 +66,16 @@ import type {
   MoveLeaderRequest,
   MoveLeaderResponse,
 } from '../interface/maintenance.js';
-import type { WatchCreateRequest, Watcher, WatchOptions, WatchStream } from '../interface/watch.js';
+import type { WatchCreateRequest, Watcher, WatchStream } from '../interface/watch.js';
+import type { RequestCredentials } from './auth/caller.js';
+import { ClientCredentials } from './auth/client-credentials.js';
 import { ClientClock } from './faults/client-clock.js';
 import type { ClientLink } from './faults/link.js';
+import type { FaultOp } from './faults/ops.js';
 import type { StoreFaults } from './faults/store-faults.js';
 import { type LinkTiming, linkTiming } from './faults/timing.js';
 import { snapshotMessages } from './maintenance/snapshot.js';
-import type { MemoryBackendOptions } from './options.js';
+import type { MemoryBackendOptions, MemoryCallOptions, MemoryWatchOptions } from './options.js';
 import { MemoryStore } from './store.js';
 import type { MemoryWatchStream } from './watch-stream.js';
 
@@ -66,6 +91,9 @@ const STORE_OPTIONS = [
   'quotaBackendBytes',
   'autoCompactionMode',
   'autoCompactionRetention',
+  'bcryptCost',
+  'authTokenTtl',
+  'authToken',
 ] as const;
 
 /** The store a client connects to: the given one, or a new one it owns. */
@@ -85,9 +113,11 @@ function storeFor(options: MemoryBackendOptions): { store: MemoryStore; owned: b
 
 /**
  * An in-memory etcd implementing {@link KvBackend}: MVCC, txns, leases and watches on an injectable clock;
- * and {@link MaintenanceBackend}: alarms, the space quota, hashes, defragment and snapshots.
+ * {@link AuthBackend}: users, roles and permissions (with the `auth` option it runs as that user, as the
+ * etcd backend does); and {@link MaintenanceBackend}: alarms, the space quota, hashes, defragment and
+ * snapshots.
  */
-export class MemoryBackend implements KvBackend, MaintenanceBackend {
+export class MemoryBackend implements KvBackend, AuthBackend, MaintenanceBackend {
   /** This client's view of the store's clock: the same time, paused while the client is (a fault). */
   readonly clock: Clock;
   /** The store this client reads and writes; shared with its other clients. */
@@ -100,6 +130,8 @@ export class MemoryBackend implements KvBackend, MaintenanceBackend {
   readonly #relay: boolean;
   /** The simulated link, once the store's faults are in use; undefined means the direct path. */
   #link: ClientLink | undefined;
+  /** Who this client runs as, and its token. */
+  readonly #credentials: ClientCredentials;
   /** True when this client created its store, and closes it on close(). */
   readonly #ownsStore: boolean;
   /** Open streams, each with what undoes its abort listener. */
@@ -117,6 +149,7 @@ export class MemoryBackend implements KvBackend, MaintenanceBackend {
     this.#ownsStore = owned;
     this.#clock = new ClientClock(store.clock);
     this.clock = this.#clock;
+    this.#credentials = new ClientCredentials(store.auth, options.auth);
     const defaultName = store.attach(this);
     this.name = options.name ?? defaultName;
     store.linkClient(this);
@@ -138,47 +171,47 @@ export class MemoryBackend implements KvBackend, MaintenanceBackend {
     });
   }
 
-  async range(request: RangeRequest, options?: CallOptions): Promise<RangeResponse> {
+  async range(request: RangeRequest, options?: MemoryCallOptions): Promise<RangeResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.range(request);
-    return link.call('range', request, options?.signal, () => this.store.range(request));
+    return this.#as(options, (caller) =>
+      this.#via('range', request, options, () => this.store.range(request, caller)),
+    );
   }
 
-  async put(request: PutRequest, options?: CallOptions): Promise<PutResponse> {
+  async put(request: PutRequest, options?: MemoryCallOptions): Promise<PutResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.put(request);
-    return link.call('put', request, options?.signal, () => this.store.put(request));
+    return this.#as(options, (caller) =>
+      this.#via('put', request, options, () => this.store.put(request, caller)),
+    );
   }
 
-  async deleteRange(request: DeleteRangeRequest, options?: CallOptions): Promise<DeleteRangeResponse> {
+  async deleteRange(request: DeleteRangeRequest, options?: MemoryCallOptions): Promise<DeleteRangeResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.deleteRange(request);
-    return link.call('deleteRange', request, options?.signal, () => this.store.deleteRange(request));
+    return this.#as(options, (caller) =>
+      this.#via('deleteRange', request, options, () => this.store.deleteRange(request, caller)),
+    );
   }
 
-  async txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse> {
+  async txn(request: TxnRequest, options?: MemoryCallOptions): Promise<TxnResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.txn(request);
-    return link.call('txn', request, options?.signal, () => this.store.txn(request));
+    return this.#as(options, (caller) =>
+      this.#via('txn', request, options, () => this.store.txn(request, caller)),
+    );
   }
 
-  async compact(request: CompactionRequest, options?: CallOptions): Promise<CompactionResponse> {
+  async compact(request: CompactionRequest, options?: MemoryCallOptions): Promise<CompactionResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.compact(request);
-    return link.call('compact', request, options?.signal, () => this.store.compact(request));
+    return this.#as(options, (caller) =>
+      this.#via('compact', request, options, () => this.store.compact(request, caller)),
+    );
   }
 
-  watchStream(options?: WatchOptions): WatchStream {
+  watchStream(options?: MemoryWatchOptions): WatchStream {
     const stream = this.store.openWatchStream((s) => {
       const cleanup = this.#streams.get(s);
       this.#streams.delete(s);
       cleanup?.();
-    });
+    }, this.#credentials.watchRefusal(options?.credentials));
     if (this.#closed) {
       stream.fail(new ClosedError());
       return stream;
@@ -195,106 +228,205 @@ export class MemoryBackend implements KvBackend, MaintenanceBackend {
     return stream;
   }
 
-  watch(request: WatchCreateRequest, options?: WatchOptions): Watcher {
+  watch(request: WatchCreateRequest, options?: MemoryWatchOptions): Watcher {
     return watcherOnStream(this.watchStream(options), request, options);
   }
 
-  async leaseGrant(request: LeaseGrantRequest, options?: CallOptions): Promise<LeaseGrantResponse> {
+  async leaseGrant(request: LeaseGrantRequest, options?: MemoryCallOptions): Promise<LeaseGrantResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.leaseGrant(request);
-    return link.call('leaseGrant', request, options?.signal, () => this.store.leaseGrant(request));
+    return this.#as(options, (caller) =>
+      this.#via('leaseGrant', request, options, () => this.store.leaseGrant(request, caller)),
+    );
   }
 
-  async leaseRevoke(request: LeaseRevokeRequest, options?: CallOptions): Promise<LeaseRevokeResponse> {
+  async leaseRevoke(request: LeaseRevokeRequest, options?: MemoryCallOptions): Promise<LeaseRevokeResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.leaseRevoke(request);
-    return link.call('leaseRevoke', request, options?.signal, () => this.store.leaseRevoke(request));
+    return this.#as(options, (caller) =>
+      this.#via('leaseRevoke', request, options, () => this.store.leaseRevoke(request, caller)),
+    );
   }
 
   async leaseKeepAlive(
     request: LeaseKeepAliveRequest,
-    options?: CallOptions,
+    options?: MemoryCallOptions,
   ): Promise<LeaseKeepAliveResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.leaseKeepAlive(request);
-    return link.keepAlive(options?.signal, () => this.store.leaseKeepAlive(request));
+    return this.#as(options, (caller) => {
+      const apply = () => this.store.leaseKeepAlive(request, caller);
+      const link = this.#link;
+      return link === undefined || link.quiet ? apply() : link.keepAlive(options?.signal, apply);
+    });
   }
 
   async leaseTimeToLive(
     request: LeaseTimeToLiveRequest,
-    options?: CallOptions,
+    options?: MemoryCallOptions,
   ): Promise<LeaseTimeToLiveResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.leaseTimeToLive(request);
-    const apply = () => this.store.leaseTimeToLive(request);
-    return link.call('leaseTimeToLive', request, options?.signal, apply);
+    return this.#as(options, (caller) =>
+      this.#via('leaseTimeToLive', request, options, () => this.store.leaseTimeToLive(request, caller)),
+    );
   }
 
-  async leaseLeases(options?: CallOptions): Promise<LeaseLeasesResponse> {
+  async leaseLeases(options?: MemoryCallOptions): Promise<LeaseLeasesResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.leaseLeases();
-    return link.call('leaseLeases', undefined, options?.signal, () => this.store.leaseLeases());
+    return this.#as(options, (caller) =>
+      this.#via('leaseLeases', undefined, options, () => this.store.leaseLeases(caller)),
+    );
   }
 
-  async status(options?: CallOptions): Promise<StatusResponse> {
+  async status(options?: MemoryCallOptions): Promise<StatusResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.status();
-    return link.call('status', undefined, options?.signal, () => this.store.status());
+    return this.#as(options, (caller) =>
+      this.#via('status', undefined, options, () => this.store.status(caller)),
+    );
   }
 
-  async alarm(request: AlarmRequest, options?: CallOptions): Promise<AlarmResponse> {
+  async alarm(request: AlarmRequest, options?: MemoryCallOptions): Promise<AlarmResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.alarm(request);
-    return link.call('alarm', request, options?.signal, () => this.store.alarm(request));
+    return this.#as(options, (caller) =>
+      this.#via('alarm', request, options, () => this.store.alarm(request, caller)),
+    );
   }
 
-  async hash(options?: CallOptions): Promise<HashResponse> {
+  async hash(options?: MemoryCallOptions): Promise<HashResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.hash();
-    return link.call('hash', undefined, options?.signal, () => this.store.hash());
+    return this.#as(options, (caller) =>
+      this.#via('hash', undefined, options, () => this.store.hash(caller)),
+    );
   }
 
-  async hashKv(request?: HashKvRequest, options?: CallOptions): Promise<HashKvResponse> {
+  async hashKv(request?: HashKvRequest, options?: MemoryCallOptions): Promise<HashKvResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.hashKv(request);
-    return link.call('hashKv', request, options?.signal, () => this.store.hashKv(request));
+    return this.#as(options, (caller) =>
+      this.#via('hashKv', request, options, () => this.store.hashKv(request, caller)),
+    );
   }
 
-  async defragment(options?: CallOptions): Promise<DefragmentResponse> {
+  async defragment(options?: MemoryCallOptions): Promise<DefragmentResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.defragment();
-    return link.call('defragment', undefined, options?.signal, () => this.store.defragment());
+    return this.#as(options, (caller) =>
+      this.#via('defragment', undefined, options, () => this.store.defragment(caller)),
+    );
   }
 
-  async *snapshot(options?: CallOptions): AsyncGenerator<Uint8Array> {
+  async *snapshot(options?: MemoryCallOptions): AsyncGenerator<Uint8Array> {
     this.#enter(options);
-    const link = this.#link;
-    const take = () => this.store.snapshot();
-    const data =
-      link === undefined || link.quiet
-        ? take()
-        : await link.call('snapshot', undefined, options?.signal, take);
+    const data = await this.#as(options, (caller) =>
+      this.#via('snapshot', undefined, options, () => this.store.snapshot(caller)),
+    );
     for (const message of snapshotMessages(data)) {
       if (options?.signal?.aborted) throw new AbortError();
       yield message.blob;
     }
   }
 
-  async moveLeader(request: MoveLeaderRequest, options?: CallOptions): Promise<MoveLeaderResponse> {
+  async moveLeader(request: MoveLeaderRequest, options?: MemoryCallOptions): Promise<MoveLeaderResponse> {
     this.#enter(options);
-    const link = this.#link;
-    if (link === undefined || link.quiet) return this.store.moveLeader(request);
-    return link.call('moveLeader', request, options?.signal, () => this.store.moveLeader(request));
+    return this.#as(options, (caller) =>
+      this.#via('moveLeader', request, options, () => this.store.moveLeader(request, caller)),
+    );
+  }
+
+  async authEnable(options?: MemoryCallOptions): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.authEnable(caller));
+  }
+
+  async authDisable(options?: MemoryCallOptions): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.authDisable(caller));
+  }
+
+  async authStatus(options?: MemoryCallOptions): Promise<AuthStatusResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.authStatus(caller));
+  }
+
+  /** Authenticate (sent with no token of this client's, as the etcd backend sends it). */
+  async authenticate(
+    request: AuthenticateRequest,
+    options?: MemoryCallOptions,
+  ): Promise<AuthenticateResponse> {
+    this.#enter(options);
+    return this.store.auth.authenticate(request, options?.credentials);
+  }
+
+  async userAdd(request: AuthUserAddRequest, options?: MemoryCallOptions): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.userAdd(request, caller));
+  }
+
+  async userGet(request: AuthUserGetRequest, options?: MemoryCallOptions): Promise<AuthUserGetResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.userGet(request, caller));
+  }
+
+  async userList(options?: MemoryCallOptions): Promise<AuthUserListResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.userList(caller));
+  }
+
+  async userDelete(request: AuthUserDeleteRequest, options?: MemoryCallOptions): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.userDelete(request, caller));
+  }
+
+  async userChangePassword(
+    request: AuthUserChangePasswordRequest,
+    options?: MemoryCallOptions,
+  ): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.userChangePassword(request, caller));
+  }
+
+  async userGrantRole(request: AuthUserGrantRoleRequest, options?: MemoryCallOptions): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.userGrantRole(request, caller));
+  }
+
+  async userRevokeRole(
+    request: AuthUserRevokeRoleRequest,
+    options?: MemoryCallOptions,
+  ): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.userRevokeRole(request, caller));
+  }
+
+  async roleAdd(request: AuthRoleAddRequest, options?: MemoryCallOptions): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.roleAdd(request, caller));
+  }
+
+  async roleGet(request: AuthRoleGetRequest, options?: MemoryCallOptions): Promise<AuthRoleGetResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.roleGet(request, caller));
+  }
+
+  async roleList(options?: MemoryCallOptions): Promise<AuthRoleListResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.roleList(caller));
+  }
+
+  async roleDelete(request: AuthRoleDeleteRequest, options?: MemoryCallOptions): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.roleDelete(request, caller));
+  }
+
+  async roleGrantPermission(
+    request: AuthRoleGrantPermissionRequest,
+    options?: MemoryCallOptions,
+  ): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.roleGrantPermission(request, caller));
+  }
+
+  async roleRevokePermission(
+    request: AuthRoleRevokePermissionRequest,
+    options?: MemoryCallOptions,
+  ): Promise<AuthResponse> {
+    this.#enter(options);
+    return this.#as(options, (caller) => this.store.auth.roleRevokePermission(request, caller));
   }
 
   /** Watch streams open on this client. */
@@ -321,5 +453,27 @@ export class MemoryBackend implements KvBackend, MaintenanceBackend {
   #enter(options: CallOptions | undefined): void {
     if (this.#closed) throw new ClosedError();
     if (options?.signal?.aborted) throw new AbortError();
+  }
+  /** Run a store call as this client (its `auth` option), or as the call's own `credentials`. */
+  #as<T>(
+    options: MemoryCallOptions | undefined,
+    fn: (caller: RequestCredentials | undefined) => T | Promise<T>,
+  ): T | Promise<T> {
+    const override = options?.credentials;
+    if (override !== undefined) return fn(override);
+    // No token to fetch: call straight through (no extra promise on the common path).
+    if (!this.#credentials.renewing) return fn(this.#credentials.fixed);
+    return this.#credentials.run(fn);
+  }
+  /** Run `apply` through the simulated link when the store's faults are in use, else directly. */
+  #via<T>(
+    op: FaultOp,
+    request: unknown,
+    options: MemoryCallOptions | undefined,
+    apply: () => T,
+  ): T | Promise<T> {
+    const link = this.#link;
+    if (link === undefined || link.quiet) return apply();
+    return link.call(op, request, options?.signal, apply);
   }
 }

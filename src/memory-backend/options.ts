@@ -1,6 +1,11 @@
 /** Options of the memory store and its clients. */
 
+import type { AuthCredentials } from '../interface/auth.js';
+import type { CallOptions } from '../interface/backend.js';
 import type { Clock } from '../interface/clock.js';
+import type { WatchOptions } from '../interface/watch.js';
+import type { RequestCredentials } from './auth/caller.js';
+import type { JwtTokenOptions } from './auth/jwt-tokens.js';
 import type { DEFAULT_ETCD_VERSION } from './etcd-version.js';
 import type { LinkTimingOptions } from './faults/timing.js';
 import type { MemoryStore } from './store.js';
@@ -44,11 +49,24 @@ export interface MemoryStoreOptions {
    * duration ("30m"); for revision, how many revisions to keep. 0 or absent: no auto-compaction.
    */
   autoCompactionRetention?: string | number;
+  /**
+   * Cost of hashing user passwords, as etcd's --bcrypt-cost (default 10). The memory store hashes with
+   * scrypt, N = 2^(cost + 4); from 4 (fast: tests) to 14.
+   */
+  bcryptCost?: number;
+  /** Seconds a simple auth token may go unused before it expires (etcd's --auth-token-ttl, default 300). */
+  authTokenTtl?: number;
+  /**
+   * The tokens Authenticate hands out (etcd's --auth-token): `'simple'` (the default), or JWTs signed with
+   * the given keys; a JWT holds the auth revision it was issued at, and expires after its `ttl`.
+   */
+  authToken?: 'simple' | { jwt: JwtTokenOptions };
 }
 
 /**
- * Options of one client of a store: its name, by which faults target it, and the etcd backend's
- * deadlines, which matter once a fault makes a request wait (same names and defaults as EtcdBackend's).
+ * Options of one client of a store: its name, by which faults target it, the etcd backend's deadlines,
+ * which matter once a fault makes a request wait (same names and defaults as EtcdBackend's), and the user
+ * it runs as.
  */
 export interface MemoryClientOptions extends LinkTimingOptions {
   /** The client's name for `store.faults` (default "client-<n>", n counting the store's clients from 1). */
@@ -58,6 +76,27 @@ export interface MemoryClientOptions extends LinkTimingOptions {
    * etcd's answers are relayed as etcd sends them, without the etcd backend's client-side retries.
    */
   relay?: boolean;
+  /**
+   * Run as this user, as the etcd backend's `auth` option does: with a user name and password the client
+   * authenticates on first use and again when its token expires (and while auth is off it sends no token);
+   * a token is used as given and never renewed.
+   */
+  auth?: AuthCredentials;
+}
+
+/** Options of one call of a memory client. */
+export interface MemoryCallOptions extends CallOptions {
+  /**
+   * Run this call with these credentials instead of the client's own (how the simulator server passes
+   * each request's token or client-certificate name).
+   */
+  credentials?: RequestCredentials;
+}
+
+/** Options of a memory client's watch stream. */
+export interface MemoryWatchOptions extends WatchOptions {
+  /** The stream's credentials instead of the client's own (fixed when the stream opens, as in gRPC). */
+  credentials?: RequestCredentials;
 }
 
 /**

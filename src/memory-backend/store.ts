@@ -61,6 +61,17 @@ import {
   execTxn,
   readRange,
 } from './apply.js';
+import type { RequestCredentials } from './auth/caller.js';
+import { createMemoryAuth } from './auth/create.js';
+import type { MemoryAuth } from './auth/memory-auth.js';
+import {
+  checkDeleteAuth,
+  checkLeaseRead,
+  checkLeaseWrite,
+  checkPutAuth,
+  checkRangeAuth,
+  checkTxnAuth,
+} from './auth/request-checks.js';
 import { DEFAULT_ETCD_VERSION, type EtcdBehaviour, etcdBehaviour } from './etcd-version.js';
 import type { ClientLink } from './faults/link.js';
 import { StoreFaults } from './faults/store-faults.js';
@@ -78,7 +89,16 @@ import { MemoryBackend } from './memory-backend.js';
 import { MvccStore } from './mvcc-store.js';
 import type { MemoryClientOptions, MemoryStoreOptions } from './options.js';
 import { randomSeed } from './prng.js';
-import { checkDelete, checkPut, checkTxn, parseDelete, parsePut, parseRange, parseTxn } from './request.js';
+import {
+  checkDelete,
+  checkPut,
+  checkRange,
+  checkTxn,
+  parseDelete,
+  parsePut,
+  parseRange,
+  parseTxn,
+} from './request.js';
 import { raftRequestSize } from './request-size.js';
 import { checkDuplicates } from './txn-duplicates.js';
 import { WatchHub } from './watch-hub.js';
@@ -134,6 +154,11 @@ export class MemoryStore implements AsyncDisposable {
   readonly memberId = 0x2000n;
   /** The raft term in every response header. */
   readonly raftTerm = 2;
+  /**
+   * The Auth service: users, roles, permissions and tokens. Every request method takes the caller's
+   * credentials (a token, or a certificate's common name), which this checks as etcd does.
+   */
+  readonly auth: MemoryAuth;
   readonly #mvcc = new MvccStore();
   readonly #hub = new WatchHub();
   readonly #lessor: Lessor;
@@ -182,6 +207,9 @@ export class MemoryStore implements AsyncDisposable {
       },
     );
     this.#maint.start();
+    this.auth = createMemoryAuth(options, this.#behaviour, this.clock, this.#maxRequestBytes, () =>
+      this.header(this.#mvcc.rev),
+    );
   }
 
   /**
@@ -218,7 +246,7 @@ export class MemoryStore implements AsyncDisposable {
 
   /**
    * A new client of this store. Closing it closes its watch streams and leaves the store open. Its
-   * `name` is how faults target it (default "client-<n>").
+   * `name` is how faults target it (default "client-<n>"); with `auth` it runs as that user.
    */
   connect(options: MemoryClientOptions = {}): MemoryBackend {
     return new MemoryBackend({ ...options, store: this });
@@ -303,16 +331,23 @@ export class MemoryStore implements AsyncDisposable {
     return { revision, clusterId: this.clusterId, memberId: this.memberId, raftTerm: this.raftTerm };
   }
 
-  /** KV.Range. */
-  range(request: RangeRequest): RangeResponse {
+  /** KV.Range, as `caller` (needed when auth is on). */
+  range(request: RangeRequest, caller?: RequestCredentials): RangeResponse {
     this.#enter();
-    if (isPlainGet(request)) return this.#get(storeString('key', request.key));
-    return readRange(this.#ctx, parseRange(request));
+    if (isPlainGet(request)) return this.#get(storeString('key', request.key), caller);
+    const r = parseRange(request);
+    if (caller !== undefined || this.auth.enabled) {
+      checkRange(r);
+      checkRangeAuth(this.auth, this.auth.identify(caller), r);
+    }
+    return readRange(this.#ctx, r);
   }
 
   /** The current value of one key: the common Range, without the general machinery. */
-  #get(key: string): RangeResponse {
+  #get(key: string, caller: RequestCredentials | undefined): RangeResponse {
     if (key === '') throw new EmptyKeyError();
+    if (caller !== undefined || this.auth.enabled)
+      this.auth.checkKeys(this.auth.identify(caller), key, '', false);
     const header = this.header(this.#mvcc.rev);
     const r = this.#mvcc.get(key, this.#mvcc.rev);
     if (r === undefined) return { header, kvs: [], more: false, count: 0 };
@@ -320,13 +355,15 @@ export class MemoryStore implements AsyncDisposable {
   }
 
   /** KV.Put. */
-  put(request: PutRequest): PutResponse {
+  put(request: PutRequest, caller?: RequestCredentials): PutResponse {
     this.#enter();
     const p = parsePut(request);
     this.#maint.checkQuota(putCost(p));
     checkPut(p);
+    const who = this.auth.identify(caller);
     this.#checkSize(p.size);
     this.#maint.checkApply('put');
+    checkPutAuth(this.auth, who, p, this.#leaseKeys);
     const view = new WriteView(this.#mvcc);
     const response = applyPut(this.#ctx, view, p);
     this.#commit(view);
@@ -334,12 +371,14 @@ export class MemoryStore implements AsyncDisposable {
   }
 
   /** KV.DeleteRange. */
-  deleteRange(request: DeleteRangeRequest): DeleteRangeResponse {
+  deleteRange(request: DeleteRangeRequest, caller?: RequestCredentials): DeleteRangeResponse {
     this.#enter();
     const d = parseDelete(request);
     checkDelete(d);
+    const who = this.auth.identify(caller);
     this.#checkSize(d.size);
     this.#maint.checkApply('deleteRange');
+    checkDeleteAuth(this.auth, who, d);
     const view = new WriteView(this.#mvcc);
     const response = applyDelete(this.#ctx, view, d);
     this.#commit(view);
@@ -347,7 +386,7 @@ export class MemoryStore implements AsyncDisposable {
   }
 
   /** KV.Txn. */
-  txn(request: TxnRequest): TxnResponse {
+  txn(request: TxnRequest, caller?: RequestCredentials): TxnResponse {
     this.#enter();
     const t = parseTxn(request);
     const cost = txnCost(t);
@@ -355,10 +394,12 @@ export class MemoryStore implements AsyncDisposable {
     checkTxn(t, this.#maxTxnOps);
     checkDuplicates(t.success);
     checkDuplicates(t.failure);
+    const who = this.auth.identify(caller);
     // Ranges and read-only txns are not raft requests in etcd, so only writes meet the size limit.
     if (t.writes) this.#checkSize(t.size);
     const readOnly = [...t.success, ...t.failure].every((op) => op.kind === 'range');
     this.#maint.checkApply('txn', cost, readOnly);
+    checkTxnAuth(this.auth, who, t, this.#leaseKeys);
     const path = choosePath(this.#mvcc, t);
     checkTakenPath(this.#ctx, t, path, t.writes);
     const view = t.writes ? new WriteView(this.#mvcc) : undefined;
@@ -369,12 +410,13 @@ export class MemoryStore implements AsyncDisposable {
   }
 
   /** KV.Compact. */
-  compact(request: CompactionRequest): CompactionResponse {
+  compact(request: CompactionRequest, caller?: RequestCredentials): CompactionResponse {
     this.#enter();
     const r = requestArg('compaction request', request);
     const revision = intArg('revision', r.revision);
     boolArg('physical', r.physical);
     this.#maint.checkApply('compact');
+    this.auth.identify(caller);
     if (revision <= this.#mvcc.compactRev) throw new CompactedError();
     if (revision > this.#mvcc.rev) throw new FutureRevisionError();
     this.#maint.beforeShrink();
@@ -383,23 +425,25 @@ export class MemoryStore implements AsyncDisposable {
   }
 
   /** Lease.LeaseGrant. */
-  leaseGrant(request: LeaseGrantRequest): LeaseGrantResponse {
+  leaseGrant(request: LeaseGrantRequest, caller?: RequestCredentials): LeaseGrantResponse {
     this.#enter();
     const r = requestArg('lease grant request', request);
     const ttl = intArg('ttl', r.ttl);
     const id = leaseArg('id', r.id);
     this.#maint.checkQuota(LEASE_COST);
     this.#maint.checkApply('leaseGrant');
+    this.auth.requireUser(caller, { raft: true });
     const lease = this.#lessor.grant(ttl, id);
     this.#maint.counters.leasesGranted++;
     return { header: this.header(this.#mvcc.rev), id: lease.id, ttl: lease.ttl };
   }
 
   /** Lease.LeaseRevoke. */
-  leaseRevoke(request: LeaseRevokeRequest): LeaseRevokeResponse {
+  leaseRevoke(request: LeaseRevokeRequest, caller?: RequestCredentials): LeaseRevokeResponse {
     this.#enter();
     const id = leaseArg('id', requestArg('lease revoke request', request).id);
     this.#maint.checkApply('leaseRevoke');
+    checkLeaseWrite(this.auth, this.auth.requireUser(caller, { raft: true }), this.#leaseKeys(id));
     const lease = this.#lessor.remove(id);
     if (lease === undefined) throw new LeaseNotFoundError();
     this.#deleteLeaseKeys(lease);
@@ -407,9 +451,10 @@ export class MemoryStore implements AsyncDisposable {
   }
 
   /** One renewal of Lease.LeaseKeepAlive; ttl 0 for an unknown lease. */
-  leaseKeepAlive(request: LeaseKeepAliveRequest): LeaseKeepAliveResponse {
+  leaseKeepAlive(request: LeaseKeepAliveRequest, caller?: RequestCredentials): LeaseKeepAliveResponse {
     this.#enter();
     const id = leaseArg('id', requestArg('lease keepalive request', request).id);
+    checkLeaseWrite(this.auth, this.auth.requireUser(caller), this.#leaseKeys(id));
     const revision = this.#mvcc.rev;
     const lease = this.#lessor.renew(id);
     if (lease !== undefined) this.#maint.counters.leasesRenewed++;
@@ -417,11 +462,13 @@ export class MemoryStore implements AsyncDisposable {
   }
 
   /** Lease.LeaseTimeToLive. */
-  leaseTimeToLive(request: LeaseTimeToLiveRequest): LeaseTimeToLiveResponse {
+  leaseTimeToLive(request: LeaseTimeToLiveRequest, caller?: RequestCredentials): LeaseTimeToLiveResponse {
     this.#enter();
     const r = requestArg('lease time-to-live request', request);
     const id = leaseArg('id', r.id);
     const withKeys = boolArg('keys', r.keys);
+    const who = this.auth.requireUser(caller);
+    if (withKeys) checkLeaseRead(this.auth, who, this.#leaseKeys(id));
     const header = this.header(this.#mvcc.rev);
     const lease = this.#lessor.get(id);
     if (lease === undefined) return { header, id, ttl: -1, grantedTtl: 0, keys: [] };
@@ -435,15 +482,18 @@ export class MemoryStore implements AsyncDisposable {
   }
 
   /** Lease.LeaseLeases. */
-  leaseLeases(): LeaseLeasesResponse {
+  leaseLeases(caller?: RequestCredentials): LeaseLeasesResponse {
     this.#enter();
+    const who = this.auth.requireUser(caller);
+    for (const lease of this.#lessor.all()) checkLeaseRead(this.auth, who, lease.keys);
     const leases = [...this.#lessor.all()].map((l) => ({ id: l.id }));
     return { header: this.header(this.#mvcc.rev), leases };
   }
 
   /** Maintenance.Status. */
-  status(): StatusResponse {
+  status(caller?: RequestCredentials): StatusResponse {
     this.#enter();
+    this.auth.requireUser(caller);
     return {
       header: this.header(this.#mvcc.rev),
       version: this.#behaviour.version,
@@ -459,8 +509,10 @@ export class MemoryStore implements AsyncDisposable {
   }
 
   /** Maintenance.Alarm: list, raise or disarm alarms, as etcd applies them. */
-  alarm(request: AlarmRequest): AlarmResponse {
+  alarm(request: AlarmRequest, caller?: RequestCredentials): AlarmResponse {
     this.#enter();
+    const action = requestArg('alarm request', request).action;
+    this.auth.checkMaintenance(caller, action === 'GET' ? 'user' : 'admin');
     return this.#maint.alarm(request);
   }
 
@@ -492,29 +544,33 @@ export class MemoryStore implements AsyncDisposable {
   }
 
   /** Maintenance.Hash: CRC-32C over this store's alarms, key history and leases (maintenance/hash.ts). */
-  hash(): HashResponse {
+  hash(caller?: RequestCredentials): HashResponse {
     this.#enter();
+    this.auth.checkMaintenance(caller, 'admin');
     return { header: this.header(this.#mvcc.rev), hash: this.#maint.hash() };
   }
 
   /** Maintenance.HashKV: etcd's hash of the key history up to a revision, as a real etcd computes it. */
-  hashKv(request: HashKvRequest = {}): HashKvResponse {
+  hashKv(request: HashKvRequest = {}, caller?: RequestCredentials): HashKvResponse {
     this.#enter();
+    this.auth.checkMaintenance(caller, 'admin');
     const revision = intArg('revision', requestArg('hashKV request', request).revision);
     const r = this.#maint.hashKv(revision);
     return { header: this.header(r.revision), hash: r.hash, compactRevision: r.compactRevision };
   }
 
   /** Maintenance.Defragment: Status dbSize shrinks to dbSizeInUse. Alarms stay raised. */
-  defragment(): DefragmentResponse {
+  defragment(caller?: RequestCredentials): DefragmentResponse {
     this.#enter();
+    this.auth.checkMaintenance(caller, 'admin');
     this.#maint.defragment();
     return {};
   }
 
   /** Maintenance.MoveLeader: to this member, a no-op; to any other ID, BadLeaderTransfereeError. */
-  moveLeader(request: MoveLeaderRequest): MoveLeaderResponse {
+  moveLeader(request: MoveLeaderRequest, caller?: RequestCredentials): MoveLeaderResponse {
     this.#enter();
+    this.auth.checkMaintenance(caller, 'admin');
     this.#maint.moveLeader(requestArg('moveLeader request', request).targetId);
     return {};
   }
@@ -523,8 +579,9 @@ export class MemoryStore implements AsyncDisposable {
    * The whole state as snapshot bytes, for {@link MemoryStore.restore}: the simulator's own format (one
    * JSON document, see maintenance/snapshot.ts), not etcd's bolt file.
    */
-  snapshot(): Uint8Array {
+  snapshot(caller?: RequestCredentials): Uint8Array {
     this.#enter();
+    this.auth.checkMaintenance(caller, 'admin');
     return encodeSnapshot(
       captureState({ mvcc: this.#mvcc, lessor: this.#lessor, alarms: this.#maint.alarms, clock: this.clock }),
     );
@@ -544,7 +601,10 @@ export class MemoryStore implements AsyncDisposable {
    * their streams.
    * @internal
    */
-  openWatchStream(detach: (stream: MemoryWatchStream) => void): MemoryWatchStream {
+  openWatchStream(
+    detach: (stream: MemoryWatchStream) => void,
+    refusal?: (key: string, rangeEnd: string) => string | undefined,
+  ): MemoryWatchStream {
     const host: StreamHost = {
       store: this.#mvcc,
       hub: this.#hub,
@@ -556,6 +616,7 @@ export class MemoryStore implements AsyncDisposable {
         this.#watchers += delta;
       },
       detach,
+      refusal,
     };
     return new MemoryWatchStream(host);
   }
@@ -607,6 +668,9 @@ export class MemoryStore implements AsyncDisposable {
     if (this.#closed) throw new ClosedError('memory store is closed');
     this.#lessor.expireDue();
   }
+
+  /** The keys attached to a live lease (permission checks of leases). */
+  readonly #leaseKeys = (id: bigint): Iterable<string> | undefined => this.#lessor.get(id)?.keys;
 
   #checkSize(innerSize: number): void {
     if (raftRequestSize(innerSize) > this.#maxRequestBytes) throw new RequestTooLargeError();

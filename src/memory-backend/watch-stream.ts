@@ -31,6 +31,11 @@ export interface StreamHost {
   watchersChanged(delta: number): void;
   /** The stream has closed. */
   detach(stream: MemoryWatchStream): void;
+  /**
+   * The auth check of a create (key and range end as etcd's permission check reads them): a cancel
+   * reason when the stream's caller may not watch them, else undefined.
+   */
+  readonly refusal?: ((key: string, rangeEnd: string) => string | undefined) | undefined;
 }
 
 const DUPLICATE_ID = 'mvcc: duplicate watch ID provided on the WatchStream';
@@ -147,6 +152,12 @@ export class MemoryWatchStream implements WatchStream, AsyncIterableIterator<Wat
     const store = this.#host.store;
     if (key === '') key = '\0';
     const end = rangeEnd === '' ? undefined : rangeEnd === '\0' ? KEY_INFINITY : rangeEnd;
+    // Checked when the watcher is created, on its whole interval; a watcher outlives a later revocation.
+    const denied = this.#host.refusal?.(key, rangeEnd);
+    if (denied !== undefined) {
+      this.#refuse(denied);
+      return;
+    }
     if (end !== undefined && end <= key) {
       this.#refuse(EMPTY_RANGE);
       return;

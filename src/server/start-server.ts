@@ -61,6 +61,9 @@ const STORE_OPTIONS = [
   'quotaBackendBytes',
   'autoCompactionMode',
   'autoCompactionRetention',
+  'bcryptCost',
+  'authTokenTtl',
+  'authToken',
 ] as const;
 
 /** Start a server; see {@link ServerOptions}. */

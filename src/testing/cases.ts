@@ -11,6 +11,7 @@ import quota from './suite/cases/quota.js';
 import { knownDifferences as differences, type differs, type KnownDifference } from './suite/differences.js';
 
 export {
+  type BehaviourField,
   behaviourOf,
   type Ctx as DifferenceContext,
   differs,

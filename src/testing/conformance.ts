@@ -3,6 +3,7 @@
  * target (the memory backend, a real etcd, or a third party's backend). The cases: {@link allCases}.
  */
 
+import type { AuthBackend, AuthCredentials } from '../interface/auth.js';
 import type { KvBackend } from '../interface/backend.js';
 import { bindExpect, type ExpectFn } from './suite/expect.js';
 
@@ -29,6 +30,27 @@ export interface CaseContext {
   readonly serverVersion: string;
   /** Interval of the target's periodic watch progress notifications, in ms (etcd's default: 10 min). */
   readonly progressNotifyIntervalMs: number;
+  /** Present when the target runs with auth on (see {@link AuthCaseContext}); the auth cases need it. */
+  readonly auth?: AuthCaseContext;
+}
+
+/**
+ * What the auth cases get from a target that runs with auth on: the case's backend runs as root, and
+ * more clients of the same server can be opened as any user. Users and roles a case makes are named
+ * under its prefix.
+ */
+export interface AuthCaseContext {
+  /** The case's backend (root) with the Auth API. */
+  readonly root: KvBackend & AuthBackend;
+  /** root's password on this target. */
+  readonly rootPassword: string;
+  /** Seconds an unused token lives on this target (etcd's --auth-token-ttl). */
+  readonly tokenTtl: number;
+  /**
+   * A new client of the target: as a user (name and password: it authenticates, and again when its token
+   * expires), with a token (used as is), or with no credentials. Closed when the case ends.
+   */
+  connect(credentials?: AuthCredentials): Promise<KvBackend & AuthBackend>;
 }
 
 /** One environment a target opens per case. */
@@ -38,6 +60,8 @@ export interface TargetCase {
   advanceTime(ms: number): Promise<void>;
   /** Release what `openCase` made. */
   close(): Promise<void>;
+  /** A new client of the same server with these credentials (targets with auth on). */
+  connect?(credentials?: AuthCredentials): Promise<KvBackend & AuthBackend>;
 }
 
 /** A backend to run the suite on. */
@@ -57,6 +81,8 @@ export interface BackendTarget {
    * Cases about these notifications need a short one (the built-in targets use 1 s).
    */
   progressNotifyIntervalMs?(): number;
+  /** The target's auth settings, when it runs with auth on (its cases' backends are root). */
+  auth?(): { rootPassword: string; tokenTtl: number } | undefined;
 }
 
 /** A conformance case. */
@@ -114,6 +140,7 @@ export function runConformance(target: BackendTarget, groups: readonly CaseGroup
             c.name,
             async () => {
               const env = await target.openCase();
+              const extra: KvBackend[] = [];
               try {
                 const status = await env.backend.status();
                 const prefix = `conf/${target.name}/${process.pid}-${++prefixCounter}-${Date.now().toString(36)}/`;
@@ -127,10 +154,12 @@ export function runConformance(target: BackendTarget, groups: readonly CaseGroup
                   minLeaseTtl: target.minLeaseTtl(),
                   serverVersion: status.version,
                   progressNotifyIntervalMs: target.progressNotifyIntervalMs?.() ?? 600_000,
+                  ...authContext(target, env, extra),
                 };
                 bindExpect(api.expect); // per test too: two runConformance calls may pass different runners' expects
                 await c.run(ctx);
               } finally {
+                for (const b of extra) await b.close();
                 await env.close();
               }
             },
@@ -140,6 +169,29 @@ export function runConformance(target: BackendTarget, groups: readonly CaseGroup
       });
     }
   });
+}
+
+/** The auth part of a case's context, when the target runs with auth on. */
+function authContext(
+  target: BackendTarget,
+  env: TargetCase,
+  opened: KvBackend[],
+): { auth: AuthCaseContext } | Record<string, never> {
+  const settings = target.auth?.();
+  const connect = env.connect;
+  if (settings === undefined || connect === undefined) return {};
+  return {
+    auth: {
+      root: env.backend as KvBackend & AuthBackend,
+      rootPassword: settings.rootPassword,
+      tokenTtl: settings.tokenTtl,
+      async connect(credentials) {
+        const backend = await connect.call(env, credentials);
+        opened.push(backend);
+        return backend;
+      },
+    },
+  };
 }
 
 async function waitFor<T>(env: TargetCase, check: () => Promise<T>, timeoutMs: number): Promise<T> {

@@ -6,7 +6,12 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { mapGrpcError } from '../../src/etcd-backend/errors.js';
+import { isTransportFailure, mapGrpcError } from '../../src/etcd-backend/errors.js';
+import {
+  NoPasswordUserError,
+  PasswordTooLongError,
+  PermissionDeniedError,
+} from '../../src/interface/auth-errors.js';
 import {
   ClusterNoLeaderError,
   GrpcStatus,
@@ -44,5 +49,34 @@ describe('unknown-outcome answers from etcd', () => {
       { write: true },
     );
     expect(error).toBeInstanceOf(ClusterNoLeaderError);
+  });
+});
+
+describe("etcd's unmapped auth answers (status UNKNOWN)", () => {
+  it('are answers, not transport failures: not retried, mapped to their classes', () => {
+    const answers = [
+      { details: 'auth: permission denied', cls: PermissionDeniedError },
+      {
+        details: 'auth: authentication failed, password was given for no password user',
+        cls: NoPasswordUserError,
+      },
+      { details: 'bcrypt: password length exceeds 72 bytes', cls: PasswordTooLongError },
+    ];
+    for (const { details, cls } of answers) {
+      const raw = { code: GrpcStatus.UNKNOWN, details };
+      expect(isTransportFailure(raw), details).toBe(false);
+      const error = mapGrpcError(raw, { write: false });
+      expect(error, details).toBeInstanceOf(cls);
+      expect(error.grpcCode).toBe(GrpcStatus.UNKNOWN);
+    }
+    expect(
+      (
+        mapGrpcError(
+          { code: 2, details: 'auth: permission denied' },
+          { write: false },
+        ) as PermissionDeniedError
+      ).unmapped,
+    ).toBe(true);
+    expect(isTransportFailure({ code: GrpcStatus.UNKNOWN, details: 'Connection dropped' })).toBe(true);
   });
 });

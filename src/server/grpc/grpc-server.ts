@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs/light.js';
 import { GrpcStatus } from '../../interface/errors.js';
 import type { WireMessage } from '../wire/message.js';
+import { authService } from './auth-service.js';
 import { clusterService } from './cluster-service.js';
 import { type Codec, codecFor, type DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
@@ -68,6 +69,7 @@ export function createServices(ctx: ServiceContext): Record<string, ServiceHandl
     Lease: leaseService(ctx),
     Maintenance: maintenanceService(ctx),
     Cluster: clusterService(ctx),
+    Auth: authService(ctx),
   };
 }
 

@@ -5,7 +5,9 @@
  */
 
 import type * as grpc from '@grpc/grpc-js';
+import type { RequestCredentials } from '../../memory-backend/auth/caller.js';
 import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
+import type { MemoryCallOptions } from '../../memory-backend/options.js';
 import type { WireMessage } from '../wire/message.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
@@ -22,6 +24,18 @@ export interface RequestMeta {
    * waiting (on a simulated fault) stops. Passed on to the client as its CallOptions.
    */
   readonly signal?: AbortSignal;
+}
+
+/** The options that run a client call as the request's caller, ended when the call is (unary calls). */
+export function callAs(meta: RequestMeta): MemoryCallOptions {
+  const options: MemoryCallOptions = { credentials: credentialsOf(meta) };
+  if (meta.signal !== undefined) options.signal = meta.signal;
+  return options;
+}
+
+/** The request's credentials as the store reads them. */
+export function credentialsOf(meta: RequestMeta): RequestCredentials {
+  return { token: meta.token, commonName: meta.certCommonName };
 }
 
 /** A unary RPC: the request, decoded; resolves with the response message. */

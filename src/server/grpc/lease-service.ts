@@ -18,7 +18,7 @@ import {
 import type { WireMessage } from '../wire/message.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
-import { type BidiHandler, endWithStatus, type ServiceHandlers } from './handlers.js';
+import { type BidiHandler, callAs, endWithStatus, type ServiceHandlers } from './handlers.js';
 import { STOPPED, toStatus } from './status.js';
 
 /** The Lease service's handlers. */
@@ -26,18 +26,20 @@ export function leaseService(ctx: ServiceContext): ServiceHandlers {
   const h = ctx.headers;
   return {
     unary: {
-      LeaseGrant: async (client, m, o) => grantOut(h, await client.leaseGrant(grantIn(m), o)),
-      LeaseRevoke: async (client, m, o) => revokeOut(h, await client.leaseRevoke({ id: leaseIdIn(m) }, o)),
-      LeaseTimeToLive: async (client, m, o) =>
-        timeToLiveOut(h, await client.leaseTimeToLive(timeToLiveIn(m), o)),
-      LeaseLeases: async (client, _m, o) => leasesOut(h, await client.leaseLeases(o)),
+      LeaseGrant: async (client, m, meta) => grantOut(h, await client.leaseGrant(grantIn(m), callAs(meta))),
+      LeaseRevoke: async (client, m, meta) =>
+        revokeOut(h, await client.leaseRevoke({ id: leaseIdIn(m) }, callAs(meta))),
+      LeaseTimeToLive: async (client, m, meta) =>
+        timeToLiveOut(h, await client.leaseTimeToLive(timeToLiveIn(m), callAs(meta))),
+      LeaseLeases: async (client, _m, meta) => leasesOut(h, await client.leaseLeases(callAs(meta))),
     },
     bidi: { LeaseKeepAlive: keepAliveStream(ctx) },
   };
 }
 
 function keepAliveStream(ctx: ServiceContext): BidiHandler {
-  return (call, client: MemoryBackend) => {
+  return (call, client: MemoryBackend, meta) => {
+    const as = callAs(meta);
     // Answers are chained so that they leave in request order.
     let chain: Promise<void> = Promise.resolve();
     let finished = false;
@@ -60,7 +62,7 @@ function keepAliveStream(ctx: ServiceContext): BidiHandler {
           return;
         }
         try {
-          const response = await client.leaseKeepAlive({ id: leaseIdIn(m) });
+          const response = await client.leaseKeepAlive({ id: leaseIdIn(m) }, as);
           if (!finished) call.write(keepAliveOut(ctx.headers, response));
         } catch (error) {
           finish();

@@ -9,36 +9,37 @@ import { snapshotMessages } from '../../memory-backend/maintenance/snapshot.js';
 import { alarmIn, alarmOut, hashKvIn, statusOut, uint64In } from '../wire/maintenance.js';
 import type { WireMessage } from '../wire/message.js';
 import type { ServiceContext } from './context.js';
-import type { ServiceHandlers } from './handlers.js';
+import { callAs, credentialsOf, type ServiceHandlers } from './handlers.js';
 
 /** The Maintenance service's handlers. */
 export function maintenanceService(ctx: ServiceContext): ServiceHandlers {
   const h = ctx.headers;
   return {
     unary: {
-      Status: async (client, _m, o) => statusOut(h, await client.status(o)),
-      Alarm: async (client, m, o) => alarmOut(await client.alarm(alarmIn(m), o)),
-      Hash: async (client, _m, o) => {
-        const r = await client.hash(o);
+      Status: async (client, _m, meta) => statusOut(h, await client.status(callAs(meta))),
+      Alarm: async (client, m, meta) => alarmOut(await client.alarm(alarmIn(m), callAs(meta))),
+      Hash: async (client, _m, meta) => {
+        const r = await client.hash(callAs(meta));
         return { header: h.full(r.header), hash: r.hash };
       },
-      HashKV: async (client, m, o) => {
-        const r = await client.hashKv(hashKvIn(m), o);
+      HashKV: async (client, m, meta) => {
+        const r = await client.hashKv(hashKvIn(m), callAs(meta));
         return { header: h.full(r.header), hash: r.hash, compact_revision: r.compactRevision };
       },
-      Defragment: async (client, _m, o) => {
-        await client.defragment(o);
+      Defragment: async (client, _m, meta) => {
+        await client.defragment(callAs(meta));
         return {};
       },
-      MoveLeader: async (client, m, o) => {
-        await client.moveLeader({ targetId: uint64In(m, 'targetID') }, o);
+      MoveLeader: async (client, m, meta) => {
+        await client.moveLeader({ targetId: uint64In(m, 'targetID') }, callAs(meta));
         return {};
       },
     },
     serverStream: {
-      Snapshot: async function* (client, _m, o): AsyncGenerator<WireMessage> {
-        await client.status(o); // the client's checks (closed, faults) before the store is read
-        for (const { blob, remainingBytes } of snapshotMessages(client.store.snapshot())) {
+      Snapshot: async function* (client, _m, meta): AsyncGenerator<WireMessage> {
+        await client.status(callAs(meta)); // the client's checks (closed, faults) before the store is read
+        const data = client.store.snapshot(credentialsOf(meta));
+        for (const { blob, remainingBytes } of snapshotMessages(data)) {
           const out: WireMessage = { blob };
           if (remainingBytes !== 0) out.remaining_bytes = remainingBytes;
           yield out;

@@ -12,7 +12,7 @@ import { WatchIdMap } from '../wire/watch-ids.js';
 import type { Codec } from './codec.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
-import { type BidiHandler, drained, endWithStatus, type ServiceHandlers } from './handlers.js';
+import { type BidiHandler, credentialsOf, drained, endWithStatus, type ServiceHandlers } from './handlers.js';
 import { STOPPED, toStatus } from './status.js';
 
 /** etcd sends responses over max-request-bytes plus gRPC's overhead allowance in fragments, if asked. */
@@ -26,8 +26,9 @@ export function watchService(ctx: ServiceContext, codec: Codec<WireMessage>): Se
 function watchStream(ctx: ServiceContext, codec: Codec<WireMessage>): BidiHandler {
   const limit = ctx.store.maxRequestBytes + GRPC_OVERHEAD_BYTES;
   const size = (m: WireMessage): number => codec.serialize(m).length;
-  return (call, client: MemoryBackend) => {
-    const stream = client.watchStream();
+  return (call, client: MemoryBackend, meta) => {
+    // The stream's credentials are those it opened with, as with a gRPC stream's metadata.
+    const stream = client.watchStream({ credentials: credentialsOf(meta) });
     const ids = new WatchIdMap();
     // Creates not yet answered (answers come in request order), then fragmenting watchers by store ID.
     const pendingCreates: { fragment: boolean; standIn: number | undefined }[] = [];

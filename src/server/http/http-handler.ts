@@ -63,7 +63,7 @@ export function httpHandler(context: MemoryStore | HttpContext) {
           .end(ctx.metrics!.render(store));
         return;
       }
-      const version = store.status().version;
+      const version = store.etcdVersion; // not status(): that call needs a user once auth is on
       res
         .writeHead(200, { 'Content-Type': 'application/json' })
         .end(JSON.stringify({ etcdserver: version, etcdcluster: clusterVersion(version) }));

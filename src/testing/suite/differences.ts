@@ -7,7 +7,7 @@
  * cannot be selected, and the entry says why.
  */
 
-import { type EtcdBehaviour, etcdBehaviour } from '../../memory-backend/etcd-version.js';
+import { type AuthBehaviour, type EtcdBehaviour, etcdBehaviour } from '../../memory-backend/etcd-version.js';
 import type { CaseContext } from '../../testing/conformance.js';
 
 /** What a difference is decided on: the target's name and the server version it reports. */
@@ -25,10 +25,13 @@ export interface KnownDifference {
    * The memory backend: `selectedBy` names the {@link EtcdBehaviour} field its `etcdVersion` option sets
    * for this; `notSelectable` says why no option imitates it.
    */
-  readonly memory: { readonly selectedBy: keyof EtcdBehaviour } | { readonly notSelectable: string };
+  readonly memory: { readonly selectedBy: BehaviourField } | { readonly notSelectable: string };
   /** True when the case context is on the differing side. */
   applies(ctx: Ctx): boolean;
 }
+
+/** A field of {@link EtcdBehaviour}, or of its `auth` part as `auth.<field>`. */
+export type BehaviourField = Exclude<keyof EtcdBehaviour, 'auth'> | `auth.${keyof AuthBehaviour}`;
 
 /** The behaviours of the target's etcd release (memory and server targets report the one they mirror). */
 export function behaviourOf(ctx: Ctx): EtcdBehaviour {
@@ -160,7 +163,8 @@ export const knownDifferences = {
     what: "While a CORRUPT alarm is raised, etcd's apply of the LeaseRevoke that a lease's expiry proposes fails like every other write, so an expired lease and its keys stay until the alarm is disarmed; the memory store still revokes expired leases (and deletes their keys) under CORRUPT.",
     why: 'Not measured on a real server (raising CORRUPT by hand and waiting out a lease is the case no test makes yet); listed so that nobody relies on either side.',
     memory: {
-      notSelectable: 'Not a release difference: no etcdVersion changes it; the memory store follows its own alarm rules.',
+      notSelectable:
+        'Not a release difference: no etcdVersion changes it; the memory store follows its own alarm rules.',
     },
     applies: (ctx) => ctx.target === 'etcd',
   },
@@ -172,6 +176,149 @@ export const knownDifferences = {
       notSelectable: 'The size model is the same on every etcdVersion; only a real etcd has bolt pages.',
     },
     applies: (ctx) => ctx.target === 'etcd',
+  },
+  // ---- auth: releases differ (the memory store's etcdVersion selects each) ----
+  authStatusUnimplemented: {
+    where: 'etcd 3.4 (3.4.23 measured); memory with such an etcdVersion',
+    what: 'AuthStatus is not served: UNIMPLEMENTED "unknown method AuthStatus for service etcdserverpb.Auth". From 3.5 it answers { enabled, authRevision }.',
+    why: 'Added in etcd 3.5; each side is asserted. On 3.4 the auth revision cannot be read at all.',
+    memory: { selectedBy: 'auth.authStatus' },
+    applies: (ctx) => !behaviourOf(ctx).auth.authStatus,
+  },
+  tokenRefusedWhileAuthOff: {
+    where: 'etcd < 3.4.28, 3.5.0–3.5.9 (3.4.23 measured); memory with such an etcdVersion',
+    what: 'While auth is off, a request carrying any token (an old one, or garbage) fails with InvalidAuthTokenError; later releases ignore tokens while auth is off.',
+    why: 'Changed upstream (AuthInfoFromCtx returns nothing while auth is disabled, 3.4.28 / 3.5.10 / 3.6.0); each side is asserted.',
+    memory: { selectedBy: 'auth.tokenWhileOff' },
+    applies: (ctx) => behaviourOf(ctx).auth.tokenWhileOff === 'refused',
+  },
+  authenticateChecksToken: {
+    where: 'etcd < 3.4.28 (3.4.23 measured); memory with such an etcdVersion',
+    what: 'Authenticate sent with an invalid token fails with InvalidAuthTokenError (after the password check); 3.5 and 3.4.28 on do not look at it.',
+    why: 'Authenticate stopped going through the token check in 3.5.0 and 3.4.28; each side is asserted.',
+    memory: { selectedBy: 'auth.authenticateChecksToken' },
+    applies: (ctx) => behaviourOf(ctx).auth.authenticateChecksToken,
+  },
+  permissionRangeUnchecked: {
+    where: 'etcd < 3.4.25, 3.5.0–3.5.7 (3.4.23 measured); memory with such an etcdVersion',
+    what: 'RoleGrantPermission stores a permission with an empty key or a backwards range as given; later releases refuse it with InvalidAuthMgmtError.',
+    why: 'isValidPermissionRange was added in 3.4.25 / 3.5.8 / 3.6.0; each side is asserted.',
+    memory: { selectedBy: 'auth.permissionRangeChecked' },
+    applies: (ctx) => !behaviourOf(ctx).auth.permissionRangeChecked,
+  },
+  longPasswordsAccepted: {
+    where: 'etcd < 3.4.28, 3.5.0–3.5.9 (3.4.23 measured); memory with such an etcdVersion',
+    what: 'A password longer than 72 bytes is accepted (bcrypt then hashes only its first 72 bytes); releases built with golang.org/x/crypto ≥ 0.5.0 refuse it: UNKNOWN "bcrypt: password length exceeds 72 bytes".',
+    why: 'A change of the bcrypt library etcd vendors (3.4.28, 3.5.10, 3.6.0); each side is asserted. The truncation itself is not imitated: see bcryptTruncation.',
+    memory: { selectedBy: 'auth.longPasswords' },
+    applies: (ctx) => behaviourOf(ctx).auth.longPasswords === 'accepted',
+  },
+  maintenanceAuthErrorsUnmapped: {
+    where: 'etcd 3.4 and 3.5 (3.4.23 measured); memory with such an etcdVersion',
+    what: 'The auth errors of the maintenance RPCs reach the wire unmapped: UNKNOWN "auth: permission denied", "auth: user name is empty", "auth: invalid auth token"; 3.6 maps them (PERMISSION_DENIED "etcdserver: permission denied", …). The error classes are the same (their `unmapped` flag is set).',
+    why: 'etcd 3.6 passes them through togRPCError; each side is asserted.',
+    memory: { selectedBy: 'auth.maintenanceAuthErrors' },
+    applies: (ctx) => behaviourOf(ctx).auth.maintenanceAuthErrors === 'unmapped',
+  },
+  rootRoleGetStored: {
+    where: 'etcd 3.4 and 3.5 (3.4.23 measured); memory with such an etcdVersion',
+    what: 'RoleGet of a created role root lists the permissions granted to it (which change nothing); 3.6 answers one READWRITE permission over every key.',
+    why: 'Changed in 3.6.0; each side is asserted.',
+    memory: { selectedBy: 'auth.rootRoleGet' },
+    applies: (ctx) => behaviourOf(ctx).auth.rootRoleGet === 'stored',
+  },
+  // ---- auth: defects of older releases (etcd-server-reference §0); the memory store always denies ----
+  nestedTxnUnchecked: {
+    where: 'etcd < 3.4.42, 3.5.0–3.5.27, 3.6.0–3.6.10 (3.4.23 measured; GHSA-rfx7-8w68-q57q)',
+    what: 'The ops of a nested txn are not permission-checked: a user can write or read keys it has no right to inside txn{txn{…}}.',
+    why: 'A security defect. The cases assert denial on the memory store and the simulator, and never send such a txn to an affected real server.',
+    memory: {
+      notSelectable:
+        'A security hole: the memory store checks every op of every nested txn on every etcdVersion, as fixed releases do.',
+    },
+    applies: (ctx) => realServerBefore(ctx, { '3.4': 42, '3.5': 28, '3.6': 11 }),
+  },
+  txnPutUnchecked: {
+    where: 'etcd < 3.4.44, 3.5.0–3.5.29, 3.6.0–3.6.10 (3.4.23 measured; GHSA-x35m-3gp4-4fh5)',
+    what: "A put inside a txn skips the prev_kv READ check and the lease check (WRITE on the lease's other keys) that a plain Put makes.",
+    why: 'A security defect. The cases assert denial on the memory store and the simulator, and never send such a txn to an affected real server.',
+    memory: {
+      notSelectable:
+        "A security hole: the memory store checks a txn put's prev_kv and lease exactly as a plain Put on every etcdVersion.",
+    },
+    applies: (ctx) => realServerBefore(ctx, { '3.4': 44, '3.5': 30, '3.6': 11 }),
+  },
+  fromKeyWatchUnchecked: {
+    where: 'etcd 3.4 (every release read, 3.4.23 measured), < 3.5.33, < 3.6.14 (GHSA-xg4h-6gfc-h4m8)',
+    what: 'A from-key watch ([key, "\\0")) checks READ on its start key only, so a user with READ on one key receives events for every key after it.',
+    why: 'A security defect. The cases assert denial on the memory store and the simulator, and never open such a watch on an affected real server.',
+    memory: {
+      notSelectable:
+        'A security hole: the memory store checks a from-key watch on its whole interval on every etcdVersion, as Range does.',
+    },
+    applies: (ctx) => realServerBefore(ctx, { '3.4': Number.POSITIVE_INFINITY, '3.5': 33, '3.6': 14 }),
+  },
+  nospaceDisablesAuth: {
+    where: 'etcd 3.4 and 3.5 (3.4.23 measured; etcd PR #22386 open for 3.5; GHSA-q8m4-xhhv-38mg)',
+    what: 'While a NOSPACE alarm is active, DeleteRange, LeaseRevoke and every auth management RPC skip their auth checks (anyone can add a user and grant it root).',
+    why: 'A security defect, not asserted anywhere (no case raises NOSPACE on a real server with auth on).',
+    memory: {
+      notSelectable: 'A security hole: the memory store never skips an auth check, whatever its alarms.',
+    },
+    applies: (ctx) =>
+      realServerBefore(ctx, { '3.4': Number.POSITIVE_INFINITY, '3.5': Number.POSITIVE_INFINITY }),
+  },
+  grantWithoutPermissionCrash: {
+    where: 'etcd < 3.4.25 (3.4.23 measured)',
+    what: 'RoleGrantPermission without a permission crashes the server (nil pointer at apply); later releases answer INVALID_ARGUMENT "etcdserver: permission not given".',
+    why: 'A crash. The typed API always carries a permission; the simulator answers the raw request as later releases do.',
+    memory: { notSelectable: 'A crash, never imitated: every etcdVersion answers PermissionNotGivenError.' },
+    applies: (ctx) => realServerBefore(ctx, { '3.4': 25 }),
+  },
+  timeToLiveKeysUnchecked: {
+    where: 'etcd < 3.4.26, 3.5.0–3.5.8 (3.4.23 measured; CVE-2023-32082)',
+    what: 'LeaseTimeToLive with keys lists the attached key names to anyone, even without a token.',
+    why: 'A security defect. The cases assert denial on the memory store and the simulator, and assert nothing about it on an affected real server.',
+    memory: {
+      notSelectable:
+        'A security hole: the memory store requires READ on every attached key on every etcdVersion.',
+    },
+    applies: (ctx) => realServerBefore(ctx, { '3.4': 26, '3.5': 9 }),
+  },
+  opsWithoutAuth: {
+    where: 'etcd < 3.4.42, 3.5.0–3.5.27, 3.6.0–3.6.8 (3.4.23 measured; GHSA-q8m4-xhhv-38mg)',
+    what: "LeaseGrant, LeaseRevoke of a key-less lease, LeaseKeepAlive, LeaseTimeToLive, LeaseLeases, Status, MemberList, MoveLeader and Alarm need no user while auth is on; fixed releases require one (and root for MoveLeader and alarm changes, WRITE on a lease's keys for a renewal).",
+    why: 'A security defect. The cases assert the fixed rule on the memory store and the simulator, and assert nothing about these calls without a user on an affected real server.',
+    memory: {
+      notSelectable: 'A security hole: the memory store applies the fixed checks on every etcdVersion.',
+    },
+    applies: (ctx) => realServerBefore(ctx, { '3.4': 42, '3.5': 28, '3.6': 9 }),
+  },
+  bcryptTruncation: {
+    where: 'etcd releases that accept passwords over 72 bytes (see longPasswordsAccepted; 3.4.23 measured)',
+    what: 'Only the first 72 bytes of a password count: a user whose password is 73 bytes long authenticates with any password sharing its first 72 bytes.',
+    why: 'A weakness of bcrypt; no case relies on it.',
+    memory: {
+      notSelectable:
+        'The memory store hashes with scrypt and compares the whole password on every etcdVersion.',
+    },
+    applies: (ctx) => realServerBefore(ctx, { '3.4': 28, '3.5': 10 }),
+  },
+  emptyRangeEndReadUnchecked: {
+    where: 'etcd 3.4.23 (measured; later releases not checked)',
+    what: 'A Range whose range_end is present but empty reads every key from `key` on (semantics §12), but is permission-checked as a single-key read: a user with READ on one key reads every key after it.',
+    why: 'A wire-level hole no backend can send (both send an empty range end as absent); the simulator turns such a wire request into a from-key range and checks it as one.',
+    memory: {
+      notSelectable: 'A security hole: the memory store checks the range it reads, on every etcdVersion.',
+    },
+    applies: (ctx) => realServerBefore(ctx, { '3.4': Number.POSITIVE_INFINITY }),
+  },
+  futureTokenIndexWaits: {
+    where: 'etcd (3.4.23 measured)',
+    what: 'A simple token whose index lies beyond the applied raft index makes etcd wait for that index until the request deadline, then answer InvalidAuthTokenError; the memory store answers InvalidAuthTokenError at once.',
+    why: 'The memory store has no raft log to wait on; the answer is the same, only its timing differs. No case sends such a token.',
+    memory: { notSelectable: 'There is no raft index to wait for in a single in-memory store.' },
+    applies: () => false,
   },
 } satisfies Record<string, KnownDifference>;
 

@@ -1,6 +1,9 @@
 /** Every conformance case group, in the order they run. */
 
 import type { CaseGroup } from '../../../testing/conformance.js';
+import authManagement from './auth-management.js';
+import authPermissions from './auth-permissions.js';
+import authTokens from './auth-tokens.js';
 import badInput from './bad-input.js';
 import compaction from './compaction.js';
 import deleteRange from './delete-range.js';
@@ -40,3 +43,9 @@ export const allCases: readonly CaseGroup[] = [
   lifecycle,
   badInput,
 ];
+
+/**
+ * The auth cases: they need a target with auth on (`memoryTarget({ auth: true })`, `etcdTarget({ auth:
+ * true })`, `serverTarget({ auth: true })`), whose case backends run as root.
+ */
+export const authCases: readonly CaseGroup[] = [authPermissions, authManagement, authTokens];
