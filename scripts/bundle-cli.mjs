@@ -1,42 +1,51 @@
 #!/usr/bin/env node
-// Bundle the `etcd-kv-kit` command (src/cli/main.ts and everything it loads, gRPC included) into one file,
-// dist/cli/etcd-kv-kit.mjs: one file to read and compile instead of some 200 modules, which halves the
-// time from start to the ready line. The licences of the bundled packages go beside it.
+// Bundle the `etcd-kv-kit` command (src/cli/main.ts and everything it loads, gRPC included) into one
+// CommonJS file, dist/cli/bundle.cjs, started by dist/cli/etcd-kv-kit.cjs through v8-compile-cache: one
+// file to read instead of some 200 modules, and V8's compiled code kept between runs, which together cut
+// the time from start to the ready line by half. The licences of the bundled packages go beside it.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = join(root, 'dist/cli');
-const outfile = join(outdir, 'etcd-kv-kit.mjs');
+const bundle = join(outdir, 'bundle.cjs');
+const launcher = join(outdir, 'etcd-kv-kit.cjs');
 mkdirSync(outdir, { recursive: true });
 
 const result = await build({
-  entryPoints: { 'etcd-kv-kit': join(root, 'src/cli/main.ts') },
+  entryPoints: [join(root, 'src/cli/main.ts')],
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
-  outdir,
-  outExtension: { '.js': '.mjs' },
-  // Commands other than serve load on demand, in chunks of their own.
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+  outfile: bundle,
   // etcd3 finds its own files (its .proto, its grpc-js) from where it is installed: it stays a package,
   // loaded only by the commands that talk to an etcd (dump).
   external: ['etcd3'],
+  // The sources are ES modules; in one CommonJS file, import.meta.url is this file's URL.
+  define: { 'import.meta.url': '__etcdKvKitUrl' },
+  banner: { js: "var __etcdKvKitUrl = require('node:url').pathToFileURL(__filename).href;" },
   metafile: true,
+  // Less source for V8 to parse and compile; names kept for readable stack traces.
+  minify: true,
+  keepNames: true,
   legalComments: 'none', // the licences are collected whole, below
   logLevel: 'warning',
-  // The bundled CommonJS packages call require() for Node's own modules.
-  banner: {
-    js: "import { createRequire as __etcdKvKitRequire } from 'node:module';\nconst require = __etcdKvKitRequire(import.meta.url);",
-  },
 });
-// tsc keeps the shebang of src/cli/main.ts at the top; esbuild puts the banner first, so restore it.
-const code = readFileSync(outfile, 'utf8').replace(/^#!.*\n/m, '');
-writeFileSync(outfile, `#!/usr/bin/env node\n${code}`, { mode: 0o755 });
+writeFileSync(
+  launcher,
+  `#!/usr/bin/env node
+'use strict';
+// Keep V8's compiled code of the bundle between runs (Node 20 has no built-in compile cache).
+try {
+  require('v8-compile-cache');
+} catch {}
+require('./bundle.cjs');
+`,
+  { mode: 0o755 },
+);
 
 // Every package the bundle took code from, with its licence text.
 const packages = new Map();
@@ -56,9 +65,9 @@ const notices = [...packages.entries()]
     return `${name} ${pkg.version} (${pkg.license})\n${'-'.repeat(72)}\n${text}${notice}\n`;
   });
 writeFileSync(
-  join(dirname(outfile), 'THIRD-PARTY-NOTICES.txt'),
-  `etcd-kv-kit.mjs bundles code of these packages, under their licences:\n\n${notices.join('\n')}`,
+  join(outdir, 'THIRD-PARTY-NOTICES.txt'),
+  `bundle.cjs bundles code of these packages, under their licences:\n\n${notices.join('\n')}`,
 );
 console.log(
-  `bundled ${relative(root, outfile)} (${packages.size} packages: ${[...packages.keys()].join(', ')})`,
+  `bundled ${relative(root, bundle)} (${packages.size} packages: ${[...packages.keys()].join(', ')})`,
 );

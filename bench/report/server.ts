@@ -12,7 +12,7 @@ import { startServer } from '../../src/server/index.js';
 import { type EtcdServer, startEtcd } from '../../src/testing/etcd-server.js';
 
 /** The CLI as it ships: the bundle `npm run bench` builds (scripts/bundle-cli.mjs), from dist/bench/bench/report. */
-const CLI = fileURLToPath(new URL('../../../cli/etcd-kv-kit.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../cli/etcd-kv-kit.cjs', import.meta.url));
 
 /** Median of `xs`. */
 function median(xs: number[]): number {

@@ -102,4 +102,4 @@ async function main(argv: string[]): Promise<void> {
   usageError(`unknown command ${JSON.stringify(command)}`);
 }
 
-await main(process.argv.slice(2));
+void main(process.argv.slice(2));

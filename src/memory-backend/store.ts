@@ -252,6 +252,11 @@ export class MemoryStore implements AsyncDisposable {
     return new MemoryBackend({ ...options, store: this });
   }
 
+  /** True once {@link faults} was used: requests may then wait on a simulated link and can be aborted. */
+  get faultsInUse(): boolean {
+    return this.#faults !== undefined;
+  }
+
   /**
    * The faults of this store and its clients (partition, lost replies, injected errors, latency, watch
    * and lease faults, paused clients, server restart and freeze): see {@link StoreFaults}. Made on first

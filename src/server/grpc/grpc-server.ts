@@ -88,6 +88,8 @@ export function createGrpcServer(
   const server = new grpc.Server({
     'grpc.max_receive_message_length': ctx.store.maxRequestBytes + GRPC_OVERHEAD_BYTES,
     'grpc.max_send_message_length': -1,
+    // Channelz bookkeeping costs every call; nothing here reads it.
+    'grpc.enable_channelz': 0,
     // goTransport first: it reaches into grpc-js's own call, which the other interceptors wrap.
     interceptors: metrics === undefined ? [goTransport] : [goTransport, counting(metrics)],
   });

@@ -97,18 +97,33 @@ export function unaryCall(
       callback(asServiceError(request.unary));
       return;
     }
-    const cancelled = new AbortController();
-    call.once('cancelled', () => cancelled.abort());
+    // Only a request that can wait (on a simulated fault) needs to learn that its caller gave up; and it
+    // is aborted only then (grpc-js also reports 'cancelled' for calls that were answered: an abort then
+    // would cost a DOMException per call for nothing).
+    let answered = false;
+    let signal: AbortSignal | undefined;
+    if (ctx.store.faultsInUse) {
+      const cancelled = new AbortController();
+      call.once('cancelled', () => {
+        if (!answered) cancelled.abort();
+      });
+      signal = cancelled.signal;
+    }
+    const answer: grpc.sendUnaryData<WireMessage> = (error, response) => {
+      answered = true;
+      callback(error, response);
+    };
     let result: Promise<WireMessage>;
     try {
-      result = handler(ctx.clientFor(call), request, { ...requestMeta(call), signal: cancelled.signal });
+      const meta = requestMeta(call);
+      result = handler(ctx.clientFor(call), request, signal === undefined ? meta : { ...meta, signal });
     } catch (error) {
-      callback(asServiceError(toStatus(error)));
+      answer(asServiceError(toStatus(error)));
       return;
     }
     result.then(
-      (response) => callback(null, response),
-      (error: unknown) => callback(asServiceError(toStatus(error))),
+      (response) => answer(null, response),
+      (error: unknown) => answer(asServiceError(toStatus(error))),
     );
   };
 }
