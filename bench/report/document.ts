@@ -117,6 +117,7 @@ export function renderReport(
   rows: Row[],
   scale: ScalePoint[],
   recipes: { rows: CycleRow[]; options: MeasureOptions },
+  extra: { sections: string[]; targets: string[][] } = { sections: [], targets: [] },
 ): string {
   const cpu = cpus();
   const plan = (o: MeasureOptions) => `${o.rounds} round(s) of ${o.time} ms`;
@@ -210,9 +211,10 @@ ${table(['keys', 'seq put µs', 'seq get µs', 'seq range 100 µs', 'scattered p
 ${quick ? '\nQuick mode: the 1M-key point was skipped.\n' : ''}
 ![memory-backend cost per operation against key count](${CHART})
 
+${extra.sections.join('\n')}
 ## Targets
 
-${table(['target', 'figure', 'verdict'], targets(rows, scale), ['l', 'r', 'l'])}
+${table(['target', 'figure', 'verdict'], [...targets(rows, scale), ...extra.targets], ['l', 'r', 'l'])}
 
 The log n target: cost at n keys divided by cost at 1k keys must not exceed log n / log 1000. Point reads
 and writes find the key through a \`Map\` (O(1)) and ranges through a B+ tree (O(log n + k)); what grows

@@ -103,10 +103,25 @@ export const THROUGHPUT_WORKLOADS = ['put', 'get', 'txn compare-and-swap', 'watc
 export type ThroughputWorkload = (typeof THROUGHPUT_WORKLOADS)[number];
 
 /** ops/s by workload, concurrency and target. */
+/** One target's figures for one workload at one concurrency. */
+export interface RateFigure {
+  /** Operations (or events) per second. */
+  rate: number;
+  /** The server process's CPU time (user + system) per operation, in µs. */
+  cpuUs: number;
+}
+
+/** Figures by workload, concurrency and target. */
 export type ThroughputFigures = Record<
   ThroughputWorkload,
-  Record<number, { simulator: number; etcd: number }>
+  Record<number, { simulator: RateFigure; etcd: RateFigure }>
 >;
+
+/** CPU time of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 const VALUE = Buffer.alloc(100, 'v');
 
@@ -193,19 +208,38 @@ export async function measureThroughput(
     simulator: new Etcd3({ hosts: sim.endpoint }),
     etcd: new Etcd3({ hosts: etcd.endpoint }),
   };
+  const pids = { simulator: sim.pid, etcd: etcd.pid };
   const out = {} as ThroughputFigures;
   try {
+    // Warm both servers up (JIT, allocations, connections) on every workload before anything is timed.
+    for (const name of THROUGHPUT_WORKLOADS) {
+      for (const t of ['simulator', 'etcd'] as const)
+        await workload(clients[t], name, 16, 1_000, `warm-${t}`);
+    }
     for (const name of THROUGHPUT_WORKLOADS) {
       out[name] = {};
       for (const c of concurrency) {
-        const got: Record<'simulator' | 'etcd', number[]> = { simulator: [], etcd: [] };
+        const got: Record<'simulator' | 'etcd', { rate: number[]; cpuUs: number[] }> = {
+          simulator: { rate: [], cpuUs: [] },
+          etcd: { rate: [], cpuUs: [] },
+        };
         for (let r = 0; r < rounds; r++) {
           const order: ('simulator' | 'etcd')[] = r % 2 === 0 ? ['simulator', 'etcd'] : ['etcd', 'simulator'];
-          for (const t of order) got[t].push(await workload(clients[t], name, c, ms, `${t}${r}`));
+          for (const t of order) {
+            const before = cpuMs(pids[t]);
+            const rate = await workload(clients[t], name, c, ms, `${t}${r}`);
+            got[t].rate.push(rate);
+            got[t].cpuUs.push(((cpuMs(pids[t]) - before) * 1000) / (rate * (ms / 1000)));
+          }
         }
-        out[name][c] = { simulator: median(got.simulator), etcd: median(got.etcd) };
+        const figure = (t: 'simulator' | 'etcd'): RateFigure => ({
+          rate: median(got[t].rate),
+          cpuUs: median(got[t].cpuUs),
+        });
+        const f = { simulator: figure('simulator'), etcd: figure('etcd') };
+        out[name][c] = f;
         console.log(
-          `  ${name} @${c} in flight: simulator ${Math.round(out[name][c].simulator)}/s, etcd ${Math.round(out[name][c].etcd)}/s`,
+          `  ${name} @${c} in flight: simulator ${Math.round(f.simulator.rate)}/s (server CPU ${Math.round(f.simulator.cpuUs)} µs/op), etcd ${Math.round(f.etcd.rate)}/s (${Math.round(f.etcd.cpuUs)} µs/op)`,
         );
       }
     }
@@ -268,4 +302,104 @@ export async function measureMemory(
     }
   }
   return result;
+}
+
+/** Everything the server suite measures. */
+export interface ServerFigures {
+  startup: StartupFigures;
+  throughput: ThroughputFigures;
+  concurrency: number[];
+  memory: { keys: number; simulator: number; etcd: number };
+}
+
+/** Measure the whole server suite (quick: shorter runs and 100k keys). */
+export async function serverFigures(quick: boolean): Promise<ServerFigures> {
+  console.log('simulator server: start to ready (median ms):');
+  const startup = await measureStartup(quick ? 3 : 11);
+  console.log(
+    `  startServer() ${startup.inProcess.toFixed(1)}, CLI ${startup.cli.toFixed(1)}, etcd ${startup.etcd.toFixed(1)}`,
+  );
+  console.log('simulator server: throughput through raw etcd3 (median ops/s):');
+  const concurrency = [1, 16, 128];
+  const throughput = await measureThroughput(concurrency, quick ? 500 : 2_000, quick ? 1 : 3);
+  console.log('simulator server: resident memory:');
+  const memory = await measureMemory(quick ? 100_000 : 1_000_000);
+  return { startup, throughput, concurrency, memory };
+}
+
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+/** BENCHMARKS.md's section on the simulator server. */
+export function renderServerSection(f: ServerFigures, table: (h: string[], r: string[][]) => string): string {
+  const rows: string[][] = [];
+  for (const name of THROUGHPUT_WORKLOADS) {
+    for (const c of f.concurrency) {
+      const x = f.throughput[name][c]!;
+      rows.push([
+        name,
+        String(c),
+        Math.round(x.simulator.rate).toLocaleString('en-US'),
+        Math.round(x.etcd.rate).toLocaleString('en-US'),
+        `${(x.simulator.rate / x.etcd.rate).toFixed(2)}×`,
+        String(Math.round(x.simulator.cpuUs)),
+        String(Math.round(x.etcd.cpuUs)),
+      ]);
+    }
+  }
+  return `## The simulator server beside a real etcd
+
+Both servers run in their own process on this machine's two cores; the client is etcd3 (its generated
+gRPC clients, \`client.kv\`, and its watch builder) in the bench process, the same for both. The CLI is
+timed as it ships: \`dist/cli/etcd-kv-kit.cjs\` (one bundle, V8's compile cache warm), from process start
+to its ready line; etcd with the test harness's flags (10/100 ms raft timers, \`--unsafe-no-fsync\`, data
+in /dev/shm) from process start to its first answer on /version (polled every 20 ms);
+\`startServer()\` in-process until it resolves. Medians of ${f.startup.runs} starts.
+
+${table(
+  ['start to ready', 'ms'],
+  [
+    ['startServer() in-process', f.startup.inProcess.toFixed(1)],
+    ['CLI (etcd-kv-kit serve)', f.startup.cli.toFixed(1)],
+    ['etcd 3.4.23, harness flags', f.startup.etcd.toFixed(1)],
+  ],
+)}
+
+Throughput at 1, 16 and 128 requests in flight (puts of 100 B values over 1,024 keys per loop; gets of one
+key; compare-and-swap txns on one key per loop, which always succeed; watch events delivered to one
+prefix watcher while the loops put), median of alternating rounds. Server CPU is the server process's
+user + system time per operation, read from /proc: what each server spends, whatever the client costs.
+
+${table(['workload', 'in flight', 'simulator ops/s', 'etcd ops/s', 'simulator / etcd', 'simulator CPU µs/op', 'etcd CPU µs/op'], rows)}
+
+The client sets the pace at every concurrency: etcd3 in Node spends more CPU per request than either
+server, and client and servers share two cores. Neither server reaches a core of its own; the per-operation
+CPU columns compare the servers themselves.
+
+Resident memory (VmRSS) of each server process after loading ${f.memory.keys.toLocaleString('en-US')} keys of 16 B with
+100 B values (txns of 128 puts): simulator ${mib(f.memory.simulator)}, etcd ${mib(f.memory.etcd)}.
+`;
+}
+
+/** Target rows for the server: [target, figure, verdict]. */
+export function serverTargets(f: ServerFigures, verdict: (ok: boolean) => string): string[][] {
+  const rows: string[][] = [
+    [
+      'simulator: startServer() in-process < 50 ms',
+      `${f.startup.inProcess.toFixed(1)} ms`,
+      verdict(f.startup.inProcess < 50),
+    ],
+    [
+      'simulator: CLI to ready faster than etcd',
+      `${f.startup.cli.toFixed(0)} ms vs ${f.startup.etcd.toFixed(0)} ms`,
+      verdict(f.startup.cli < f.startup.etcd),
+    ],
+  ];
+  for (const name of THROUGHPUT_WORKLOADS) {
+    for (const c of f.concurrency) {
+      const x = f.throughput[name][c]!;
+      const ratio = x.simulator.rate / x.etcd.rate;
+      rows.push([`simulator ≥ 2× etcd: ${name} @${c}`, `${ratio.toFixed(2)}×`, verdict(ratio >= 2)]);
+    }
+  }
+  return rows;
 }

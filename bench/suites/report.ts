@@ -13,11 +13,13 @@ import { MemoryBackend } from '../../src/memory-backend/index.js';
 import { startEtcd } from '../../src/testing/etcd-server.js';
 import type { BenchOptions } from '../main.js';
 import { CHART, type Row, renderReport } from '../report/document.js';
-import { us } from '../report/markdown.js';
+import { table, us, verdict } from '../report/markdown.js';
 import { type MeasureOptions, measure, type Timing } from '../report/measure.js';
 import { recipeCycles } from '../report/recipe-cycles.js';
 import { repoRoot } from '../report/root.js';
 import { scaling } from '../report/scaling.js';
+import { renderServerSection, serverFigures, serverTargets } from '../report/server.js';
+import { renderSimulationSection, simulationFigures, simulationTargets } from '../report/simulation.js';
 import { lineChart } from '../report/svg.js';
 import { backendTasks, OPS_PER_CALL, rawTasks, WORKLOADS } from '../report/workloads.js';
 
@@ -92,10 +94,22 @@ export async function run({ quick }: BenchOptions): Promise<void> {
     console.log(
       `  ${r.cycle}: memory ${us(r.memory.us)} µs, etcd backend ${us(r.etcd.us)} µs (${r.requests} requests)`,
     );
-  const md = renderReport(quick, options, scaleOptions, etcdVersion, rows, scale, {
-    rows: recipes.rows,
-    options: recipeOptions,
-  });
+  const server = await serverFigures(quick);
+  console.log('simulation: the lock scenario under seeded fault schedules:');
+  const simulation = await simulationFigures(quick);
+  const md = renderReport(
+    quick,
+    options,
+    scaleOptions,
+    etcdVersion,
+    rows,
+    scale,
+    { rows: recipes.rows, options: recipeOptions },
+    {
+      sections: [renderServerSection(server, table), renderSimulationSection(simulation)],
+      targets: [...serverTargets(server, verdict), ...simulationTargets(simulation, verdict)],
+    },
+  );
   const chart = lineChart(
     [
       { name: 'scattered put', color: '#d62728', points: scale.map((p) => [p.keys, p.putUs]) },

@@ -8,56 +8,12 @@
  * Run: `npm run bench -- simulation` (`--quick`: 100 schedules, the 1,000 projected from them).
  */
 
-import { Worker } from 'node:worker_threads';
 import { ManualClock } from '../../src/clock/manual-clock.js';
 import { MemoryBackend } from '../../src/memory-backend/index.js';
-import { lockScenario, simulate } from '../../src/testing/simulation/index.js';
 import type { BenchOptions } from '../main.js';
 import { verdict } from '../report/markdown.js';
 import { measure, slowdown } from '../report/measure.js';
-
-const TARGET_S = 10;
-
-/** Run the lock scenario for seeds [from, to) on this thread; returns seconds taken and failures. */
-async function serial(
-  from: number,
-  to: number,
-): Promise<{ seconds: number; failures: number; steps: number }> {
-  let failures = 0;
-  let steps = 0;
-  const started = performance.now();
-  for (let seed = from; seed < to; seed++) {
-    try {
-      steps += (await simulate({ seed }, lockScenario())).steps;
-    } catch (error) {
-      failures++;
-      console.error((error as Error).message);
-    }
-  }
-  return { seconds: (performance.now() - started) / 1000, failures, steps };
-}
-
-/** The same on `threads` worker threads, the seeds split between them. */
-async function parallel(
-  from: number,
-  to: number,
-  threads: number,
-): Promise<{ seconds: number; failures: number }> {
-  const started = performance.now();
-  const per = Math.ceil((to - from) / threads);
-  const url = new URL('../workers/simulate-worker.js', import.meta.url);
-  const results = await Promise.all(
-    Array.from({ length: threads }, (_, i) => {
-      const range = { from: from + i * per, to: Math.min(to, from + (i + 1) * per) };
-      return new Promise<number>((resolve, reject) => {
-        const worker = new Worker(url, { workerData: range });
-        worker.once('message', (m: { failures: number }) => resolve(m.failures));
-        worker.once('error', reject);
-      });
-    }),
-  );
-  return { seconds: (performance.now() - started) / 1000, failures: results.reduce((a, b) => a + b, 0) };
-}
+import { SIMULATION_TARGET_S, simulationFigures } from '../report/simulation.js';
 
 async function faultLayerCost(quick: boolean): Promise<void> {
   const plain = new MemoryBackend({ clock: new ManualClock(), seed: 1 });
@@ -95,23 +51,15 @@ async function faultLayerCost(quick: boolean): Promise<void> {
 
 /** Run the suite. */
 export async function run({ quick }: BenchOptions): Promise<void> {
-  const schedules = quick ? 100 : 1000;
-  await serial(1_000_000, 1_000_010); // warm the JIT up on other seeds
-  const one = await serial(1, 1 + schedules);
-  const projected = (one.seconds * 1000) / schedules;
+  const f = await simulationFigures(quick);
   console.log(
-    `lock scenario, 5 clients, ${schedules} fault schedules × 60 simulated s, one thread: ${one.seconds.toFixed(2)} s ` +
-      `(${((one.seconds * 1000) / schedules).toFixed(1)} ms per schedule, ${(one.steps / schedules).toFixed(0)} steps each), ` +
-      `${one.failures} failed`,
+    `lock scenario, 5 clients, ${f.schedules} fault schedules × 60 simulated s: ${f.msPerSchedule.toFixed(1)} ms per schedule ` +
+      `(${f.stepsPerSchedule.toFixed(0)} steps each), ${f.failures} failed`,
   );
   console.log(
-    `  1,000 schedules: ${projected.toFixed(1)} s${quick ? ' (projected)' : ''} — target < ${TARGET_S} s: ${verdict(projected < TARGET_S)}`,
+    `  1,000 schedules on one thread: ${f.oneThreadS.toFixed(1)} s${quick ? ' (projected)' : ''} — target < ${SIMULATION_TARGET_S} s: ${verdict(f.oneThreadS < SIMULATION_TARGET_S)}`,
   );
-  const two = await parallel(1, 1 + schedules, 2);
-  const projected2 = (two.seconds * 1000) / schedules;
   // For comparison only: the target is one thread's time, and two workers gain only on an idle machine.
-  console.log(
-    `  on 2 worker threads: ${two.seconds.toFixed(2)} s for ${schedules}; 1,000 schedules: ${projected2.toFixed(1)} s${quick ? ' (projected)' : ''}, ${two.failures} failed`,
-  );
+  console.log(`  on 2 worker threads: ${f.twoThreadsS.toFixed(1)} s for 1,000${quick ? ' (projected)' : ''}`);
   await faultLayerCost(quick);
 }
