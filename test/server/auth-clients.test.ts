@@ -5,15 +5,13 @@
  * token runs as its certificate's CN.
  */
 
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { Etcd3, Range } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdBackend } from '../../src/etcd-backend/index.js';
 import { PermissionDeniedError } from '../../src/interface/index.js';
 import { startServer } from '../../src/server/index.js';
+import { type TestCerts, testCerts } from '../support/certs.js';
 
 /** Start `serve` on a free port; resolves with its endpoint once it prints its ready line. */
 function serve(args: string[]): Promise<{ child: ChildProcess; endpoint: string }> {
@@ -112,68 +110,13 @@ describe('etcd-kv-kit serve with auth, through etcdctl --user and etcd3', () => 
 });
 
 describe('--client-cert-auth: a request without a token runs as its certificate CN', () => {
-  let dir: string;
-  const pem = (name: string) => readFileSync(join(dir, name));
+  let certs: TestCerts;
+  const pem = (name: string) => certs.pem(name);
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'kit-cn-'));
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    ssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=kit-ca',
-    );
-    writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-    writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-    for (const [name, cn, ext] of [
-      ['server', '127.0.0.1', 'server.ext'],
-      ['alice', 'alice', 'client.ext'],
-      ['root', 'root', 'client.ext'],
-    ] as const) {
-      ssl(
-        'req',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        `${name}.key`,
-        '-out',
-        `${name}.csr`,
-        '-subj',
-        `/CN=${cn}`,
-      );
-      ssl(
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        `${name}.crt`,
-        '-days',
-        '1',
-        '-extfile',
-        ext,
-      );
-    }
+    certs = testCerts({ alice: 'alice', root: 'root' });
   }, 60_000);
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => certs?.remove());
 
   it('CN alice may write `a` only, CN root everything; a token wins over the CN', async () => {
     await using server = await startServer({
