@@ -75,26 +75,14 @@ import type { FaultOp } from './faults/ops.js';
 import type { StoreFaults } from './faults/store-faults.js';
 import { type LinkTiming, linkTiming } from './faults/timing.js';
 import { snapshotMessages } from './maintenance/snapshot.js';
-import type { MemoryBackendOptions, MemoryCallOptions, MemoryWatchOptions } from './options.js';
+import {
+  type MemoryBackendOptions,
+  type MemoryCallOptions,
+  type MemoryWatchOptions,
+  storeOptionsGiven,
+} from './options.js';
 import { MemoryStore } from './store.js';
 import type { MemoryWatchStream } from './watch-stream.js';
-
-/** The store options, which `store` excludes. */
-const STORE_OPTIONS = [
-  'clock',
-  'minLeaseTtl',
-  'maxTxnOps',
-  'maxRequestBytes',
-  'seed',
-  'progressNotifyIntervalMs',
-  'etcdVersion',
-  'quotaBackendBytes',
-  'autoCompactionMode',
-  'autoCompactionRetention',
-  'bcryptCost',
-  'authTokenTtl',
-  'authToken',
-] as const;
 
 /** The store a client connects to: the given one, or a new one it owns. */
 function storeFor(options: MemoryBackendOptions): { store: MemoryStore; owned: boolean } {
@@ -102,7 +90,7 @@ function storeFor(options: MemoryBackendOptions): { store: MemoryStore; owned: b
   if (!(options.store instanceof MemoryStore)) {
     throw new InvalidArgumentError(`store must be a MemoryStore, received ${String(options.store)}`);
   }
-  const given = STORE_OPTIONS.filter((name) => options[name] !== undefined);
+  const given = storeOptionsGiven(options);
   if (given.length > 0) {
     throw new InvalidArgumentError(
       `store options (${given.join(', ')}) belong to new MemoryStore(), not to a client of an existing store`,

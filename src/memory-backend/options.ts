@@ -63,6 +63,33 @@ export interface MemoryStoreOptions {
   authToken?: 'simple' | { jwt: JwtTokenOptions };
 }
 
+/** The names of every {@link MemoryStoreOptions} field (a client of an existing store may not set them). */
+export const STORE_OPTION_NAMES = [
+  'clock',
+  'minLeaseTtl',
+  'maxTxnOps',
+  'maxRequestBytes',
+  'seed',
+  'progressNotifyIntervalMs',
+  'etcdVersion',
+  'quotaBackendBytes',
+  'autoCompactionMode',
+  'autoCompactionRetention',
+  'bcryptCost',
+  'authTokenTtl',
+  'authToken',
+] as const satisfies readonly (keyof MemoryStoreOptions)[];
+
+// A store option missing from the list would be let through beside `store`: make that a type error.
+type Unlisted = Exclude<keyof MemoryStoreOptions, (typeof STORE_OPTION_NAMES)[number]>;
+const allListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void allListed;
+
+/** The store options set in `options` (by name), for the error that refuses them beside a `store`. */
+export function storeOptionsGiven(options: Partial<Record<keyof MemoryStoreOptions, unknown>>): string[] {
+  return STORE_OPTION_NAMES.filter((name) => options[name] !== undefined);
+}
+
 /**
  * Options of one client of a store: its name, by which faults target it, the etcd backend's deadlines,
  * which matter once a fault makes a request wait (same names and defaults as EtcdBackend's), and the user

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../interface/errors.js';
+import { storeOptionsGiven } from '../memory-backend/options.js';
 import { MemoryStore } from '../memory-backend/store.js';
 import { CLIENT_NAME_METADATA, ConnectionRegistry, peerOf, peerOfCall } from './connections.js';
 import { faultApiHandler } from './faults/control-api.js';
@@ -50,28 +51,12 @@ export interface RunningServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const STORE_OPTIONS = [
-  'clock',
-  'minLeaseTtl',
-  'maxTxnOps',
-  'maxRequestBytes',
-  'seed',
-  'progressNotifyIntervalMs',
-  'etcdVersion',
-  'quotaBackendBytes',
-  'autoCompactionMode',
-  'autoCompactionRetention',
-  'bcryptCost',
-  'authTokenTtl',
-  'authToken',
-] as const;
-
 /** Start a server; see {@link ServerOptions}. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const tls = tlsOption(options.tls);
   const urls = listenUrls(options);
   if (options.store !== undefined) {
-    const given = STORE_OPTIONS.filter((name) => options[name] !== undefined);
+    const given = storeOptionsGiven(options);
     if (given.length > 0) {
       throw new InvalidArgumentError(`store options (${given.join(', ')}) cannot be given with store`);
     }
