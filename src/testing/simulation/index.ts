@@ -4,7 +4,10 @@ export { SimRandom } from './random.js';
 export { type ConfigScenarioOptions, configScenario } from './scenarios/config.js';
 export { type ElectionScenarioOptions, electionScenario } from './scenarios/election.js';
 export { isFaultError, type LockScenarioOptions, lockScenario } from './scenarios/lock.js';
+export { type QueueScenarioOptions, queueScenario } from './scenarios/queue.js';
 export { type RegistryScenarioOptions, registryScenario } from './scenarios/registry.js';
+export { type RWMutexScenarioOptions, rwMutexScenario } from './scenarios/rwmutex.js';
+export { type SemaphoreScenarioOptions, semaphoreScenario } from './scenarios/semaphore.js';
 export {
   DEFAULT_FAULT_WEIGHTS,
   describeSchedule,
