@@ -92,14 +92,19 @@ export class Barrier implements AsyncDisposable {
   /**
    * Wait until the barrier is down: resolves at once if its key is absent, else when the key is deleted
    * (released, or its holder's lease ended). Resolves with the header of the read or of the delete.
+   * If the watch is lost (compacted) the key is read again: a key raised anew meanwhile (another create
+   * revision) means the raise we waited on has ended, and the wait resolves.
    */
   async wait(options: WaitOptions = {}): Promise<ResponseHeader> {
     const { signal, dispose, timedOut } = waitSignal(this.#backend.clock, options, 'barrier: wait');
     try {
+      let raise: number | undefined; // the create revision of the key we wait on
       for (;;) {
         throwIfAborted(signal);
         const got = await this.#backend.range({ key: this.#key }, { signal });
-        if (got.kvs.length === 0) return got.header;
+        const kv = got.kvs[0];
+        if (kv === undefined || (raise !== undefined && kv.createRevision !== raise)) return got.header;
+        raise = kv.createRevision;
         const watcher = this.#backend.watch(
           { key: this.#key, startRevision: got.header.revision + 1, filters: ['NOPUT'] },
           { signal },

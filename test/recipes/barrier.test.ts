@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { Barrier, KeyExistsError, Session, WaitTimeoutError } from '../../src/recipes/index.js';
 import { forBackends } from './env.js';
+import { withFaults } from './faults.js';
 import { settledAfter } from './helpers.js';
 
 forBackends('barrier', (target) => {
@@ -76,5 +77,28 @@ forBackends('barrier', (target) => {
       expect((err as Error).message).toBe('barrier: wait: timed out after 500 ms');
     }
     expect(await env.keys()).toEqual([]);
+  });
+
+  it('a wait whose watch was compacted away is released by the raise it waited on, though the barrier is up again', async () => {
+    // Found by the barrier simulation (a partition, then the watch canceled as compacted): the wait read
+    // the barrier again, saw a newer raise, and waited for that one too, missing the release.
+    await using env = await target.open();
+    await using a = await Session.create(env.backend, { ttl: 10 });
+    await using b = await Session.create(env.backend, { ttl: 10 });
+    const key = `${env.prefix}gate`;
+    const first = await new Barrier(env.backend, key).hold(a);
+    const raisedAt = (await env.backend.range({ key })).kvs[0]!.createRevision;
+    // Between the waiter's read (it sees the first raise) and its watch: the barrier goes down and up
+    // again, and the history is compacted, so the watch is canceled as compacted.
+    const faults = withFaults(env.client());
+    faults.after('range', async () => {
+      await first.release();
+      await new Barrier(env.backend, key).hold(b);
+      await env.backend.compact({ revision: (await env.backend.range({ key })).header.revision });
+    });
+    const header = await env.until(new Barrier(faults.backend, key).wait(), 5_000);
+    const now = (await env.backend.range({ key })).kvs[0]!;
+    expect(now.createRevision).toBeGreaterThan(raisedAt); // up again: the second raise
+    expect(header.revision).toBeGreaterThanOrEqual(now.createRevision);
   });
 });
