@@ -8,7 +8,8 @@
  * following the waiters with one watch from our own revision, until `count` keys exist or `key/ready`
  * is put; whoever sees the barrier full puts `key/ready` (create-if-absent, guarded by its own key).
  * Leave: as Go, the oldest participant waits for the newest to go, the others delete their key and wait
- * for the oldest; the last one deletes `key/ready` and its key in one txn.
+ * for the oldest; the last one deletes `key/ready` and its key in one txn. Only the keys of our round
+ * count: those created before its `key/ready` (enter refuses newcomers while it exists).
  *
  * What the others observe when a participant crashes (its keepalives stop; its lease expires TTL later):
  * - before the barrier fills: it counts until its lease expires. If `count` is reached before then, every
@@ -22,7 +23,9 @@
  * for `key/ready` alone, so a last participant that crashed between its count and its put of
  * `key/ready` blocked the others for good); `key/ready` present means full (Go only counts waiters, so a
  * newcomer could join a round that was leaving); a stale `key/ready` is cleaned up (Go's stays and
- * releases the next round early); a cancelled or failed enter or leave deletes our key.
+ * releases the next round early); leave waits for its own round only (Go's reads every waiter again after
+ * each wait, so a leaver that is late to see its round end waits for the next round too, which may need
+ * it to fill); a cancelled or failed enter or leave deletes our key.
  */
 
 import { prefixRange, toText } from '../common/bytes.js';
@@ -49,6 +52,8 @@ export class DoubleBarrier {
   readonly #count: number;
   readonly #myKey: string;
   #hold: Hold | undefined;
+  /** The create revision of our round's ready key, from enter() to leave(). */
+  #round = 0;
   #busy = false;
 
   /** A double barrier on `key` (keys `key/waiters/<id>`, `key/ready`) for `count` participants. */
@@ -150,25 +155,32 @@ export class DoubleBarrier {
         throw new TooManyClientsError();
       }
       const present = new Set(waiters.map((kv) => toText(kv.key)));
-      let readySeen = false;
+      // The round's ready key's create revision, once known: every key of the round is older.
+      let round: number | undefined;
       if (present.size < this.#count) {
         const linked = linkSignals(signal, session.done);
         try {
-          readySeen = await this.#waitFull(present, entered.header.revision, linked.signal);
+          round = await this.#waitFull(present, entered.header.revision, linked.signal);
         } finally {
           linked.dispose();
         }
       }
-      // Mark the round full for late comers (create-if-absent, and only while we are in it).
-      if (!readySeen)
-        await backend.txn({
+      if (round === undefined) {
+        // Mark the round full for late comers (create-if-absent, and only while we are in it).
+        const marked = await backend.txn({
           compare: [
             { key: this.#ready, target: 'CREATE', result: 'EQUAL', createRevision: 0 },
             hold.isOwner(),
           ],
           success: [{ requestPut: { key: this.#ready, value: '' } }],
+          failure: [{ requestRange: { key: this.#ready } }, { requestRange: { key: this.#myKey } }],
         });
+        if (marked.succeeded) round = marked.header.revision;
+        else if (rangeAt(marked, 1)?.kvs[0]?.createRevision !== hold.rev) throw new SessionExpiredError();
+        else round = rangeAt(marked, 0)!.kvs[0]!.createRevision; // another participant marked it
+      }
       this.#hold = hold;
+      this.#round = round;
     } catch (error) {
       // Remove our key (it may exist even if the txn's reply was lost), so nobody counts us.
       if (sent) {
@@ -189,10 +201,10 @@ export class DoubleBarrier {
 
   /**
    * Follow the barrier's keys from `revision` + 1 until `count` waiters exist or `key/ready` is put.
-   * `present` holds the waiter keys at `revision`. Resolves true if `key/ready` was put, false if the
-   * count was reached. Throws {@link SessionExpiredError} if our key goes.
+   * `present` holds the waiter keys at `revision`. Resolves the ready key's create revision if it was
+   * put, undefined if the count was reached. Throws {@link SessionExpiredError} if our key goes.
    */
-  async #waitFull(present: Set<string>, revision: number, signal: AbortSignal): Promise<boolean> {
+  async #waitFull(present: Set<string>, revision: number, signal: AbortSignal): Promise<number | undefined> {
     const backend = this.#backend;
     for (;;) {
       const watcher = backend.watch(
@@ -204,14 +216,14 @@ export class DoubleBarrier {
           for (const event of response.events) {
             const key = toText(event.kv.key);
             if (key === this.#ready) {
-              if (event.type === 'PUT') return true;
+              if (event.type === 'PUT') return event.kv.createRevision;
             } else if (key.startsWith(this.#waiters)) {
               if (event.type === 'PUT') present.add(key);
               else present.delete(key);
               if (key === this.#myKey && event.type === 'DELETE') throw new SessionExpiredError();
             }
           }
-          if (present.size >= this.#count) return false;
+          if (present.size >= this.#count) return undefined;
           revision = response.header.revision;
         }
       } catch (error) {
@@ -225,11 +237,11 @@ export class DoubleBarrier {
         success: [{ requestRange: { key: this.#ready } }, { requestRange: prefixRange(this.#waiters) }],
       });
       const ready = rangeAt(again, 0)?.kvs[0];
-      if (ready && ready.createRevision > revision) return true;
+      if (ready && ready.createRevision > revision) return ready.createRevision;
       present.clear();
       for (const kv of rangeAt(again, 1)!.kvs) present.add(toText(kv.key));
       if (!present.has(this.#myKey)) throw new SessionExpiredError();
-      if (present.size >= this.#count) return false;
+      if (present.size >= this.#count) return undefined;
       revision = again.header.revision;
     }
   }
@@ -248,8 +260,15 @@ export class DoubleBarrier {
     try {
       for (;;) {
         throwIfAborted(signal);
+        // Only our round's keys, all older than its ready key: a next round may have begun meanwhile.
         const got = await backend.range(
-          { ...prefixRange(this.#waiters), sortTarget: 'CREATE', sortOrder: 'ASCEND', keysOnly: true },
+          {
+            ...prefixRange(this.#waiters),
+            maxCreateRevision: this.#round - 1,
+            sortTarget: 'CREATE',
+            sortOrder: 'ASCEND',
+            keysOnly: true,
+          },
           { signal },
         );
         const kvs = got.kvs;

@@ -1,6 +1,12 @@
 import { expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/interface/errors.js';
-import { DoubleBarrier, Session, TooManyClientsError, WaitTimeoutError } from '../../src/recipes/index.js';
+import {
+  DoubleBarrier,
+  Session,
+  SessionExpiredError,
+  TooManyClientsError,
+  WaitTimeoutError,
+} from '../../src/recipes/index.js';
 import { forBackends, prng, testSeed } from './env.js';
 import { withFaults } from './faults.js';
 import { crash, settledAfter } from './helpers.js';
@@ -179,4 +185,54 @@ forBackends('double barrier', (target) => {
     }
     await Promise.all(sessions.map((s) => s.close()));
   }, 60_000);
+
+  it('leave waits for its own round only, not for a next round begun meanwhile', async () => {
+    // Found by the double barrier simulation: a leaver that saw the last of its round go only after a
+    // next round had begun (it was paused) read the new round's keys and waited for them to leave, which
+    // they could not do without it (Go's Leave reads every key the same way).
+    await using env = await target.open();
+    await using s = await Session.create(env.backend, { ttl: 10 });
+    const faults = withFaults(env.client());
+    await using slow = await Session.create(faults.backend, { ttl: 10 });
+    const key = `${env.prefix}db`;
+    const first = new DoubleBarrier(s, key, 2);
+    const second = new DoubleBarrier(slow, key, 2);
+    // The first enters first: it is the oldest.
+    const firstIn = first.enter();
+    await env.waitFor(async () => expect((await env.keys()).length).toBe(1));
+    await env.until(Promise.all([firstIn, second.enter()]), 10_000);
+    // The second (not the oldest) deletes its key; before it reads again, the first leaves (the round
+    // is over) and a newcomer enters the next round.
+    const newcomer = new DoubleBarrier(s, key, 2);
+    const stop = new AbortController();
+    let entering: Promise<unknown> = Promise.resolve();
+    faults.after('txn', async () => {
+      await first.leave();
+      entering = newcomer.enter({ signal: stop.signal }).catch((e: unknown) => e);
+      for (let i = 0; i < 500 && (await env.backend.range({ key: newcomer.key })).kvs.length === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+    });
+    await env.until(second.leave(), 5_000);
+    expect((await env.keys()).sort()).toEqual([newcomer.key]);
+    stop.abort();
+    await env.until(entering, 5_000);
+  });
+
+  it('an enter whose key is gone by the time it marks the round full fails with SessionExpiredError', async () => {
+    await using env = await target.open();
+    const faults = withFaults(env.client());
+    const s = await Session.create(faults.backend, { ttl: 10 });
+    const key = `${env.prefix}db`;
+    // Right after its key is created (the round is full at once: count 1), its lease ends.
+    faults.after('txn', async () => {
+      await env.backend.leaseRevoke({ id: s.lease });
+    });
+    const err = await env.until(
+      new DoubleBarrier(s, key, 1).enter().catch((e: unknown) => e),
+      10_000,
+    );
+    expect(err).toBeInstanceOf(SessionExpiredError);
+    expect(await env.keys()).toEqual([]);
+    await s.close();
+  });
 });
