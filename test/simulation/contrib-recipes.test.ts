@@ -1,12 +1,15 @@
 /**
  * The recipes after etcd's contrib/recipes under random fault schedules (deterministic simulations):
- * semaphore, RWMutex, queue and priority queue, each with its invariants checked after every step. Seeds
- * are printed; replay one with `SIM_SEED=<seed> SIM_RUNS=1 npx vitest run test/simulation/contrib-recipes.test.ts`.
+ * semaphore, RWMutex, queue, priority queue, barrier and double barrier, each with its invariants
+ * checked after every step. Seeds are printed; replay one with
+ * `SIM_SEED=<seed> SIM_RUNS=1 npx vitest run test/simulation/contrib-recipes.test.ts`.
  * These runs are cheap (tens of ms each), so CI runs 30 schedules of each; `npm run test:deep` 20× as many.
  */
 
 import { describe, expect, it } from 'vitest';
 import {
+  barrierScenario,
+  doubleBarrierScenario,
   queueScenario,
   rwMutexScenario,
   type Simulation,
@@ -34,6 +37,14 @@ const scenarios: [string, () => (sim: Simulation) => void][] = [
     () => queueScenario(),
   ],
   ['priority queue: the same, FIFO within each priority', () => queueScenario({ kind: 'priority' })],
+  [
+    'barrier: each wait released once, by the end of the raise it waited on (release or lease expiry), never before',
+    () => barrierScenario(),
+  ],
+  [
+    'double barrier: rounds enter only once full, leave only once all of the round left, and leaving never sticks',
+    () => doubleBarrierScenario(),
+  ],
 ];
 
 describe('contrib recipes under random fault schedules', () => {

@@ -1,7 +1,12 @@
 /** Deterministic simulation of an app's clients under seeded fault schedules; see {@link simulate}. */
 
 export { SimRandom } from './random.js';
+export { type BarrierScenarioOptions, barrierScenario } from './scenarios/barrier.js';
 export { type ConfigScenarioOptions, configScenario } from './scenarios/config.js';
+export {
+  type DoubleBarrierScenarioOptions,
+  doubleBarrierScenario,
+} from './scenarios/double-barrier.js';
 export { type ElectionScenarioOptions, electionScenario } from './scenarios/election.js';
 export { isFaultError, type LockScenarioOptions, lockScenario } from './scenarios/lock.js';
 export { type QueueScenarioOptions, queueScenario } from './scenarios/queue.js';
