@@ -56,6 +56,12 @@ export interface EtcdBehaviour {
   readonly negativeWatchStart: 'compacted' | 'refused';
   /** The auth behaviours that differ between releases (src/memory-backend/auth/). */
   readonly auth: AuthBehaviour;
+  /**
+   * The server's Lock service reads the caller's key once its wait is over and answers "mutex: session is
+   * expired" if the lease (and so the key) ended meanwhile (3.5.0 on, etcd #11456). 3.4 answers the key as
+   * held (measured on 3.4.23; no 3.4 release has the check).
+   */
+  readonly lockChecksSessionAfterWait: boolean;
 }
 
 /** Auth behaviours that differ between etcd releases (security fixes are not here: every release gets them). */
@@ -105,6 +111,7 @@ const FIRST_WITH = {
   longPasswordsRefused: { '3.4': 28, '3.5': 10 },
   maintenanceAuthErrorsMapped: { '3.4': Number.POSITIVE_INFINITY, '3.5': Number.POSITIVE_INFINITY },
   rootRoleAllKeys: { '3.4': Number.POSITIVE_INFINITY, '3.5': Number.POSITIVE_INFINITY },
+  lockSessionCheck: { '3.4': Number.POSITIVE_INFINITY },
 } as const satisfies Record<string, Record<string, number>>;
 
 const VERSION = /^3\.(\d+)\.(\d+)$/;
@@ -144,5 +151,6 @@ export function etcdBehaviour(version: unknown): EtcdBehaviour {
       maintenanceAuthErrors: has('maintenanceAuthErrorsMapped') ? 'mapped' : 'unmapped',
       rootRoleGet: has('rootRoleAllKeys') ? 'all-keys' : 'stored',
     },
+    lockChecksSessionAfterWait: has('lockSessionCheck'),
   };
 }

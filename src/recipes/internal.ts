@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { leaseHex, prefixRange } from '../common/bytes.js';
 import type { Clock } from '../interface/clock.js';
 import { AbortError, InvalidArgumentError } from '../interface/errors.js';
-import type { RangeRequest, RangeResponse, TxnResponse } from '../interface/kv.js';
+import type { Bytes, RangeRequest, RangeResponse, TxnResponse } from '../interface/kv.js';
 import { WaitTimeoutError } from './errors.js';
 
 /** The error to throw when `signal` aborted: its reason if that is an Error, else an AbortError. */
@@ -70,7 +70,7 @@ export function linkSignals(...signals: (AbortSignal | undefined)[]): {
 }
 
 /** Go's WithFirstCreate: the oldest key under a prefix (sort by create revision ascending, limit 1). */
-export function firstCreate(prefix: string): RangeRequest {
+export function firstCreate(prefix: Bytes): RangeRequest {
   return { ...prefixRange(prefix), sortTarget: 'CREATE', sortOrder: 'ASCEND', limit: 1 };
 }
 

@@ -5,7 +5,7 @@
  */
 
 import { prefixRange } from '../common/bytes.js';
-import type { KvBackend } from '../interface/backend.js';
+import type { CallOptions, KvBackend } from '../interface/backend.js';
 import { CompactedError } from '../interface/errors.js';
 import type { KeyValue, ResponseHeader } from '../interface/kv.js';
 import { throwIfAborted } from './internal.js';
@@ -13,13 +13,15 @@ import { throwIfAborted } from './internal.js';
 /**
  * Loop: get the newest key under `prefix` with create revision ≤ `maxCreateRev` (sort CREATE descending,
  * limit 1); if there is none, return the header of that read; otherwise wait for that key's DELETE and
- * repeat. Rejects when `signal` aborts.
+ * repeat. Rejects when `signal` aborts. `options` go with every read and watch (the simulator server passes
+ * its caller's credentials this way).
  */
 export async function waitDeletes(
   backend: KvBackend,
-  prefix: string,
+  prefix: Uint8Array | string,
   maxCreateRev: number,
   signal?: AbortSignal,
+  options: Omit<CallOptions, 'signal'> = {},
 ): Promise<ResponseHeader> {
   for (;;) {
     throwIfAborted(signal);
@@ -31,11 +33,11 @@ export async function waitDeletes(
         sortOrder: 'DESCEND',
         limit: 1,
       },
-      { signal },
+      { ...options, signal },
     );
     const last = response.kvs[0];
     if (!last) return response.header;
-    await waitDelete(backend, last, response.header.revision, signal);
+    await waitDelete(backend, last, response.header.revision, signal, options);
   }
 }
 
@@ -49,8 +51,9 @@ export async function waitDelete(
   kv: KeyValue,
   revision: number,
   signal?: AbortSignal,
+  options: Omit<CallOptions, 'signal'> = {},
 ): Promise<void> {
-  const watcher = backend.watch({ key: kv.key, startRevision: revision }, { signal });
+  const watcher = backend.watch({ key: kv.key, startRevision: revision }, { ...options, signal });
   try {
     for await (const response of watcher) {
       if (response.events.some((e) => e.type === 'DELETE')) return;

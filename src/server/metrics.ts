@@ -152,7 +152,7 @@ export class ServerMetrics implements CallCounter {
     const samples: [string, number][] = [];
     const methods = allMethods().map((m) => ({
       path: m.path,
-      service: `etcdserverpb.${m.service}`,
+      service: `${m.package}.${m.service}`,
       method: m.method,
       kind: m.requestStream
         ? m.responseStream

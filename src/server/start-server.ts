@@ -83,6 +83,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       const name = call.metadata?.get(CLIENT_NAME_METADATA)[0];
       return registry.clientFor(peerOfCall(call), typeof name === 'string' ? name : undefined);
     },
+    embedded: async (use) => {
+      const client = store.connect({ name: 'etcd-kv-kit-embedded' });
+      try {
+        return await use(client);
+      } finally {
+        await client.close();
+      }
+    },
     trackStream: (end) => {
       streams.add(end);
       return () => streams.delete(end);

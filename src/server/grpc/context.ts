@@ -24,6 +24,11 @@ export interface ServiceContext {
   readonly member: MemberInfo;
   /** The client handle of the connection `call` arrived on. */
   clientFor(call: PeerCall): MemoryBackend;
+  /**
+   * Run `use` on a short-lived client of the server's own, as etcd uses its embedded client: no
+   * credentials, on no connection (so it works after the caller's connection is gone).
+   */
+  embedded<T>(use: (client: MemoryBackend) => Promise<T>): Promise<T>;
   /** Register an open stream call, so that server shutdown can end it; returns the unregister function. */
   trackStream(end: () => void): () => void;
 }

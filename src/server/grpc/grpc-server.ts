@@ -1,5 +1,5 @@
 /**
- * The gRPC server: every RPC of etcd's rpc.proto is registered — the served ones with their service's
+ * The gRPC server: every RPC of etcd's rpc.proto (and of its Lock and Election services) is registered — the served ones with their service's
  * handler, the rest answering UNIMPLEMENTED — plus grpc.health.v1. Connections are handed in by the
  * listener (see listener.ts), which owns the sockets.
  */
@@ -12,9 +12,11 @@ import { authService } from './auth-service.js';
 import { clusterService } from './cluster-service.js';
 import { type Codec, codecFor, type DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
+import { electionService } from './election-service.js';
 import { bidiCall, type ServiceHandlers, serverStreamCall, unaryCall } from './handlers.js';
 import { kvService } from './kv-service.js';
 import { leaseService } from './lease-service.js';
+import { lockService } from './lock-service.js';
 import { maintenanceService } from './maintenance-service.js';
 import { allMethods, messageType } from './proto.js';
 import { goTransport } from './transport.js';
@@ -70,6 +72,8 @@ export function createServices(ctx: ServiceContext): Record<string, ServiceHandl
     Maintenance: maintenanceService(ctx),
     Cluster: clusterService(ctx),
     Auth: authService(ctx),
+    Lock: lockService(ctx),
+    Election: electionService(ctx),
   };
 }
 
@@ -102,7 +106,8 @@ export function createGrpcServer(
     const bidi = handlers?.bidi?.[m.method];
     const serverStream = handlers?.serverStream?.[m.method];
     if (unary !== undefined && !m.requestStream && !m.responseStream) {
-      server.register(m.path, unaryCall(ctx, unary), response.serialize, request.deserialize, 'unary');
+      const handler = unaryCall(ctx, unary, handlers?.waits?.has(m.method) === true);
+      server.register(m.path, handler, response.serialize, request.deserialize, 'unary');
     } else if (bidi !== undefined && m.requestStream && m.responseStream) {
       server.register(m.path, bidiCall(ctx, bidi), response.serialize, request.deserialize, 'bidi');
     } else if (serverStream !== undefined && !m.requestStream && m.responseStream) {

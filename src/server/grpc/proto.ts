@@ -7,10 +7,15 @@
  */
 
 import protobuf from 'protobufjs/light.js';
+import { CONCURRENCY_PROTO } from './concurrency-proto.js';
 import { RPC_PROTO } from './rpc-proto.generated.js';
 
-/** The loaded protobuf root. */
+/** The loaded protobuf root: etcdserverpb (and mvccpb, authpb), then v3lockpb and v3electionpb. */
 export const root: protobuf.Root = protobuf.Root.fromJSON(RPC_PROTO as protobuf.INamespace);
+root.addJSON(CONCURRENCY_PROTO as unknown as Record<string, protobuf.AnyNestedObject>);
+
+/** The packages whose services the server registers, in order. */
+const PACKAGES = ['etcdserverpb', 'v3lockpb', 'v3electionpb'] as const;
 
 /** A message type of package etcdserverpb (or a fully qualified name). */
 export function messageType(name: string): protobuf.Type {
@@ -19,7 +24,9 @@ export function messageType(name: string): protobuf.Type {
 
 /** One RPC of etcd's API: service, method, message types and streaming kind. */
 export interface RpcMethod {
-  /** "KV", "Watch", "Lease", "Cluster", "Maintenance" or "Auth". */
+  /** "etcdserverpb", or "v3lockpb" and "v3electionpb" for the Lock and Election services. */
+  readonly package: string;
+  /** "KV", "Watch", "Lease", "Cluster", "Maintenance", "Auth", "Lock" or "Election". */
   readonly service: string;
   readonly method: string;
   /** The HTTP/2 path gRPC uses: "/etcdserverpb.KV/Range". */
@@ -30,23 +37,26 @@ export interface RpcMethod {
   readonly responseStream: boolean;
 }
 
-/** Every RPC declared in rpc.proto, in declaration order. */
+/** Every RPC of etcd's client API: rpc.proto's, then v3lock's and v3election's, in declaration order. */
 export function allMethods(): RpcMethod[] {
-  const pkg = root.lookup('etcdserverpb') as protobuf.Namespace;
   const out: RpcMethod[] = [];
-  for (const child of pkg.nestedArray) {
-    if (!(child instanceof protobuf.Service)) continue;
-    for (const m of child.methodsArray) {
-      m.resolve();
-      out.push({
-        service: child.name,
-        method: m.name,
-        path: `/etcdserverpb.${child.name}/${m.name}`,
-        requestType: m.resolvedRequestType!,
-        responseType: m.resolvedResponseType!,
-        requestStream: m.requestStream === true,
-        responseStream: m.responseStream === true,
-      });
+  for (const name of PACKAGES) {
+    const pkg = root.lookup(name) as protobuf.Namespace;
+    for (const child of pkg.nestedArray) {
+      if (!(child instanceof protobuf.Service)) continue;
+      for (const m of child.methodsArray) {
+        m.resolve();
+        out.push({
+          package: name,
+          service: child.name,
+          method: m.name,
+          path: `/${name}.${child.name}/${m.name}`,
+          requestType: m.resolvedRequestType!,
+          responseType: m.resolvedResponseType!,
+          requestStream: m.requestStream === true,
+          responseStream: m.responseStream === true,
+        });
+      }
     }
   }
   return out;

@@ -31,16 +31,24 @@ it('every RPC answers with a response, an etcd error or UNIMPLEMENTED naming it'
     const status = r.grpcStatus === undefined ? 'open' : showStatus(r.grpcStatus);
     answers.push(`${m.service}/${m.method} ${status}`);
     if (r.grpcStatus === undefined) {
-      // A stream that stays open after a half-close is etcd's Watch (it keeps delivering events).
-      expect(m.path, 'only Watch stays open').toBe('/etcdserverpb.Watch/Watch');
+      // Open after a half-close: etcd's Watch (it keeps delivering events); Observe (it follows the
+      // leader: the empty name's prefix is "/", where the empty Lock before it left its key); and Campaign
+      // (it waits behind that key), as on etcd.
+      expect([
+        '/etcdserverpb.Watch/Watch',
+        '/v3electionpb.Election/Observe',
+        '/v3electionpb.Election/Campaign',
+      ]).toContain(m.path);
     } else if (r.grpcStatus.code === 12) {
       expect([
-        `etcd-kv-kit: etcdserverpb.${m.service}/${m.method} is not served by the simulator yet`,
-        `unknown method ${m.method} for service etcdserverpb.${m.service}`,
+        `etcd-kv-kit: ${m.package}.${m.service}/${m.method} is not served by the simulator yet`,
+        `unknown method ${m.method} for service ${m.package}.${m.service}`,
       ]).toContain(r.grpcStatus.details);
     } else if (r.grpcStatus.code !== 0) {
-      // An etcd error (etcdserver: …), never grpc-js's handler failures or our UNKNOWN.
-      expect(r.grpcStatus.details, `${m.path}: ${status}`).toMatch(/^etcdserver: /);
+      // An etcd error (etcdserver: …, or the election's own), never grpc-js's handler failures or our UNKNOWN.
+      expect(r.grpcStatus.details, `${m.path}: ${status}`).toMatch(
+        /^etcdserver: |^"leader" field must be provided$/,
+      );
     }
   }
   expect(answers.length).toBeGreaterThan(40);

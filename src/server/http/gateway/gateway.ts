@@ -128,8 +128,11 @@ export async function serveGateway(
     const handler = handlers?.serverStream?.[method.method];
     if (handler === undefined) return unimplemented(res, method, counted);
     const call = new GatewayStreamCall(req, res, method.responseType);
+    // A stream waiting for its next message (Observe) stops when the HTTP client goes away.
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
     try {
-      for await (const message of handler(ctx.clientFor(req), request, meta)) {
+      for await (const message of handler(ctx.clientFor(req), request, { ...meta, signal: gone.signal })) {
         if (call.writableEnded) return;
         if (!call.write(message)) await new Promise((r) => res.once('drain', r));
       }
@@ -144,8 +147,21 @@ export async function serveGateway(
   }
   const handler = handlers?.unary?.[method.method];
   if (handler === undefined) return unimplemented(res, method, counted);
+  // A request that can wait (Lock, Campaign) gives up when the HTTP client goes away, as on gRPC.
+  let gone: AbortController | undefined;
+  if (handlers?.waits?.has(method.method) === true) {
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    gone = controller;
+  }
   try {
-    const response = await handler(ctx.clientFor(req), request, meta);
+    const response = await handler(
+      ctx.clientFor(req),
+      request,
+      gone === undefined ? meta : { ...meta, signal: gone.signal },
+    );
     counted(GrpcStatus.OK);
     res
       .writeHead(200, { 'Content-Type': 'application/json' })

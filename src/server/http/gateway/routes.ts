@@ -1,5 +1,6 @@
 /**
- * The JSON gateway's routes, as etcd 3.4's grpc-gateway registers them (rpc.proto's HTTP annotations),
+ * The JSON gateway's routes, as etcd 3.4's grpc-gateway registers them (the HTTP annotations of rpc.proto,
+ * v3lock.proto and v3election.proto),
  * plus the paths later releases added: `/v3/maintenance/hashkv` (HashKV; on 3.4 `/v3/maintenance/hash`
  * is Hash and HashKV cannot be reached) and `/v3/auth/status`. Every route is a POST.
  */
@@ -54,6 +55,13 @@ const table: [string, string, string][] = [
   ['/v3/auth/role/delete', 'Auth', 'RoleDelete'],
   ['/v3/auth/role/grant', 'Auth', 'RoleGrantPermission'],
   ['/v3/auth/role/revoke', 'Auth', 'RoleRevokePermission'],
+  ['/v3/lock/lock', 'Lock', 'Lock'],
+  ['/v3/lock/unlock', 'Lock', 'Unlock'],
+  ['/v3/election/campaign', 'Election', 'Campaign'],
+  ['/v3/election/proclaim', 'Election', 'Proclaim'],
+  ['/v3/election/leader', 'Election', 'Leader'],
+  ['/v3/election/observe', 'Election', 'Observe'],
+  ['/v3/election/resign', 'Election', 'Resign'],
 ];
 
 const routes = new Map<string, Route>(table.map(([path, service, method]) => [path, { service, method }]));
