@@ -183,10 +183,20 @@ function rightsOf(p: string, s: Scenario, user: number): Rights {
   const read: Interval[] = [];
   const write: Interval[] = [];
   for (const r of u) {
-    // Granting the same (key, range end) again replaces its type.
-    const granted = new Map<string, Perm>();
-    for (const q of s.roles[r]!) granted.set(`${q.key}|${endText(p, q.key, q.bound)}`, q);
-    for (const q of granted.values()) {
+    // etcd's RoleGrantPermission looks only at the first permission with the grant's key (in key order):
+    // the same range end there replaces its type; anything else is added beside it.
+    const granted: Perm[] = [];
+    for (const q of s.roles[r]!) {
+      const first = granted.find((g) => g.key >= q.key);
+      const same = first !== undefined && first.key === q.key;
+      if (same && endText(p, first.key, first.bound) === endText(p, q.key, q.bound)) {
+        granted[granted.indexOf(first)] = q;
+      } else {
+        granted.push(q);
+        granted.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      }
+    }
+    for (const q of granted) {
       const iv = intervalOf(p, q.key, q.bound);
       if (q.type !== 'WRITE') read.push(iv);
       if (q.type !== 'READ') write.push(iv);

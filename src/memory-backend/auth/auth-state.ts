@@ -221,8 +221,13 @@ export class AuthState {
   /** RoleGrantPermission: the same (key, rangeEnd) again replaces its type. */
   grantPermission(role: string, perm: StoredPermission): void {
     const r = this.existingRole(role);
-    const same = r.perms.find((p) => p.key === perm.key && p.rangeEnd === perm.rangeEnd);
-    if (same !== undefined) same.type = perm.type;
+    // As etcd: only the first permission with this key (in key order) is looked at. If it has the same
+    // range end its type is replaced; otherwise the grant is added, even when a later permission with
+    // the same key has that range end (then both stay, and a read granted there is kept).
+    const first = r.perms.find((p) => p.key >= perm.key);
+    if (first !== undefined && first.key === perm.key && first.rangeEnd === perm.rangeEnd)
+      first.type = perm.type;
+    // A stable sort by key, as Go's sort.Sort is for the few permissions of a role (insertion sort up to 12).
     else r.perms = [...r.perms, { ...perm }].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     this.#changed();
   }

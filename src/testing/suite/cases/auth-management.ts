@@ -107,6 +107,32 @@ export default defineCases('auth management', [
         ['READ', k('a'), k('b')],
         ['READWRITE', k('c'), ''],
       ]);
+      // Only the first permission with the key is looked at: its range end differs here, so the grant is
+      // added beside the one with the same range end, instead of replacing it (found by the auth property
+      // test on etcd 3.4.23; the same code stands in 3.5 and 3.6).
+      const pfx = await makeRole(ctx, 'pfx', [
+        { permType: 'WRITE', key: k('d') },
+        { permType: 'READ', key: k('d'), rangeEnd: k('e') },
+      ]);
+      await root.roleGrantPermission({
+        name: pfx,
+        perm: { permType: 'WRITE', key: k('d'), rangeEnd: k('e') },
+      });
+      const pfxPerms = (await root.roleGet({ role: pfx })).perm.map((p) => [
+        p.permType,
+        text(p.key),
+        text(p.rangeEnd),
+      ]);
+      expect(pfxPerms).toEqual([
+        ['WRITE', k('d'), ''],
+        ['READ', k('d'), k('e')],
+        ['WRITE', k('d'), k('e')],
+      ]);
+      const readerUser = await makeUser(ctx, 'reader', [pfx]);
+      const reader = await clientAs(ctx, readerUser);
+      expect((await reader.range({ key: k('d') })).kvs).toEqual([]);
+      await root.userDelete({ name: readerUser.name });
+      await root.roleDelete({ role: pfx });
       expect(ours(ctx, (await root.roleList()).roles)).toEqual([k('other'), k('r')]);
       const user = await makeUser(ctx, 'u', [role, other]);
       expect((await root.userGet({ name: user.name })).roles).toEqual([other, role]);
