@@ -52,8 +52,14 @@ class Client {
         { deadline: Date.now() + deadlineMs },
         (error, value) => {
           this.#calls.delete(c);
-          // A deadline's text carries timings and a port: its code is what the script compares.
-          if (error) resolve({ code: error.code, details: error.code === 4 ? '<deadline>' : error.details });
+          // A caller's deadline: the client's own DEADLINE_EXCEEDED (its text carries timings and a port), or,
+          // when etcd's handler saw the deadline first, UNKNOWN "context deadline exceeded". Which comes
+          // first is a race on etcd (seen under load), so both read as one outcome.
+          const gaveUp =
+            error?.code === grpc.status.DEADLINE_EXCEEDED ||
+            (error?.code === grpc.status.UNKNOWN && error.details === 'context deadline exceeded');
+          if (gaveUp) resolve({ code: grpc.status.DEADLINE_EXCEEDED, details: '<deadline>' });
+          else if (error) resolve({ code: error.code, details: error.details });
           else resolve(value as Record<string, unknown>);
         },
       );

@@ -91,7 +91,9 @@ export default defineCases('maintenance', [
       await expectRejects(m.hashKv({ revision: r + 3 }), FutureRevisionError, {
         message: 'etcdserver: mvcc: required revision is a future revision',
       });
-      await backend.compact({ revision: r + 1 });
+      // physical: etcd compacts its index and db in the background after answering; a HashKV that runs
+      // before that job still hashes the revisions the job is about to drop (seen once on 3.4.23 under load).
+      await backend.compact({ revision: r + 1, physical: true });
       const after = await m.hashKv();
       expect(after.compactRevision).toBe(r + 1);
       // Unlike Range, HashKV refuses the compact revision itself.
