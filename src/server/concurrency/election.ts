@@ -11,7 +11,7 @@ import { EtcdError } from '../../interface/errors.js';
 import type { KeyValue, ResponseHeader } from '../../interface/kv.js';
 import { firstCreate } from '../../recipes/internal.js';
 import { waitDeletes } from '../../recipes/wait-deletes.js';
-import { type Caller, leaseKey, namePrefix, rangeOf, sessionLease } from './lock.js';
+import { type Caller, leaseKey, namePrefix, rangeOf, sessionLease } from './caller.js';
 
 /** concurrency.ErrElectionNotLeader: the leader key named is not (or no longer) the one that leads. */
 export const NOT_LEADER = 'election: not leader';

@@ -5,45 +5,15 @@
  * keeps alive (a request without a lease gets a fresh 60 s lease nobody renews, as on etcd).
  */
 
-import { leaseHex } from '../../common/bytes.js';
 import type { RangeResponse, ResponseHeader } from '../../interface/kv.js';
 import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
 import type { MemoryCallOptions } from '../../memory-backend/options.js';
 import { firstCreate } from '../../recipes/internal.js';
 import { waitDeletes } from '../../recipes/wait-deletes.js';
+import { type Caller, leaseKey, namePrefix, rangeOf, sessionLease } from './caller.js';
 
 /** etcd's concurrency.ErrSessionExpired: the caller's lease ended while it waited for the lock. */
 export const SESSION_EXPIRED = 'mutex: session is expired';
-
-/**
- * Who a request runs for: the client of the caller's connection, the caller's call options (credentials,
- * and the signal that aborts when the caller goes away), and the server's own client for the clean-up
- * etcd does after its caller has gone (etcd's embedded client: no credentials, on no connection).
- */
-export interface Caller {
-  readonly client: MemoryBackend;
-  readonly as: MemoryCallOptions;
-  embedded<T>(use: (client: MemoryBackend) => Promise<T>): Promise<T>;
-}
-
-/** TTL of the lease etcd grants when a request names none (concurrency.NewSession's default). */
-export const DEFAULT_SESSION_TTL = 60;
-
-/** The lease a request runs on: its own, or (lease 0) a fresh one that nobody keeps alive. */
-export async function sessionLease(caller: Caller, lease: bigint): Promise<bigint> {
-  if (lease !== 0n) return lease;
-  return (await caller.client.leaseGrant({ ttl: DEFAULT_SESSION_TTL }, caller.as)).id;
-}
-
-/** `prefix` + hex lease ID: the key a lease holds under a prefix (Go: fmt.Sprintf("%s%x")). */
-export function leaseKey(prefix: Uint8Array, lease: bigint): Uint8Array {
-  return Buffer.concat([prefix, Buffer.from(leaseHex(lease))]);
-}
-
-/** `name` + "/": the prefix of a lock's or an election's keys. */
-export function namePrefix(name: Uint8Array): Uint8Array {
-  return Buffer.concat([name, Buffer.from('/')]);
-}
 
 /** What Lock answers: the lock's key (exists while held) and the header of the read that confirmed it. */
 export interface LockResult {
@@ -122,11 +92,4 @@ export async function unlock(caller: Caller, key: Uint8Array): Promise<ResponseH
 /** Delete `key` through the embedded client, as etcd cleans up after a caller that gave up. */
 async function removeKey(caller: Caller, key: Uint8Array): Promise<void> {
   await caller.embedded((c) => c.deleteRange({ key })).catch(() => {});
-}
-
-/** The range response of a txn's response op. */
-export function rangeOf(op: unknown): RangeResponse {
-  const range = (op as { responseRange?: RangeResponse } | undefined)?.responseRange;
-  if (range === undefined) throw new Error('etcd-kv-kit: expected a range response in the txn');
-  return range;
 }

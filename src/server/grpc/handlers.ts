@@ -8,7 +8,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { RequestCredentials } from '../../memory-backend/auth/caller.js';
 import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
 import type { MemoryCallOptions } from '../../memory-backend/options.js';
-import type { Caller } from '../concurrency/lock.js';
+import type { Caller } from '../concurrency/caller.js';
 import type { WireMessage } from '../wire/message.js';
 import { DecodeFailure } from './codec.js';
 import type { ServiceContext } from './context.js';
