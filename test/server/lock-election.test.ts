@@ -5,6 +5,8 @@
  * order of appearance and member IDs are left out.
  */
 
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root } from '../../src/server/grpc/proto.js';
@@ -36,7 +38,7 @@ class Client {
     this.#grpc = new grpc.Client(endpoint.replace('http://', ''), grpc.credentials.createInsecure());
   }
 
-  call(path: string, request: Record<string, unknown>, deadlineMs = 10_000): Promise<Answer> {
+  call(path: string, request: Record<string, unknown>, deadlineMs = 10_000, token?: string): Promise<Answer> {
     const [service, method] = path.split('/') as [string, string];
     const m = (root.lookup(service) as import('protobufjs').Service).methods[method]!;
     m.resolve();
@@ -48,7 +50,7 @@ class Client {
         (v: Record<string, unknown>) => Buffer.from(req.encode(req.fromObject(v)).finish()),
         (b: Buffer) => res.toObject(res.decode(b), { longs: String, bytes: String }),
         request,
-        new grpc.Metadata(),
+        metadataWith(token),
         { deadline: Date.now() + deadlineMs },
         (error, value) => {
           this.#calls.delete(c);
@@ -103,6 +105,13 @@ class Client {
   close(): void {
     this.#grpc.close();
   }
+}
+
+/** Call metadata carrying an auth token, if any. */
+function metadataWith(token: string | undefined): grpc.Metadata {
+  const m = new grpc.Metadata();
+  if (token !== undefined) m.set('token', token);
+  return m;
 }
 
 /** Names lease IDs by first appearance (decimal in messages, hex at the end of keys) and drops member IDs. */
@@ -373,4 +382,63 @@ describe('Lock and Election services beside etcd 3.4.23', () => {
       c.close();
     }
   }, 30_000);
+
+  it("with auth on: the caller's token decides, and a waiter that gives up leaves its key (etcd cleans up without it)", async () => {
+    const script = async (endpoint: string): Promise<unknown> => {
+      const ctl = (...args: string[]) =>
+        promisify(execFile)('etcdctl', ['--endpoints', endpoint.replace('http://', ''), ...args]);
+      for (const args of [
+        ['user', 'add', 'root:pw'],
+        ['role', 'add', 'root'],
+        ['user', 'grant-role', 'root', 'root'],
+        ['role', 'add', 'r'],
+        ['role', 'grant-permission', 'r', 'readwrite', 'lk/', '--prefix'],
+        ['user', 'add', 'u:pw'],
+        ['user', 'grant-role', 'u', 'r'],
+        ['auth', 'enable'],
+      ]) {
+        await ctl(...args);
+      }
+      const c = new Client(endpoint);
+      try {
+        const token = async (name: string): Promise<string> =>
+          (await c.call('etcdserverpb.Auth/Authenticate', { name, password: 'pw' })).token as string;
+        const [u, root] = [await token('u'), await token('root')];
+        const grant = async (): Promise<string> =>
+          (await c.call('etcdserverpb.Lease/LeaseGrant', { TTL: 30 }, 10_000, u)).ID as string;
+        const [l1, l2] = [await grant(), await grant()];
+        const out: Record<string, unknown> = {};
+        out.noToken = await c.call('v3lockpb.Lock/Lock', { name: b('lk/x'), lease: l1 });
+        out.allowed = await c.call('v3lockpb.Lock/Lock', { name: b('lk/x'), lease: l1 }, 10_000, u);
+        out.denied = await c.call('v3lockpb.Lock/Lock', { name: b('other'), lease: l1 }, 10_000, u);
+        out.waiterGivesUp = await c.call('v3lockpb.Lock/Lock', { name: b('lk/x'), lease: l2 }, 400, u);
+        const left = await c.call(
+          'etcdserverpb.KV/Range',
+          { key: b('lk/'), range_end: b('lk0'), keys_only: true },
+          10_000,
+          root,
+        );
+        out.keysLeft = { count: left.count, revision: (left.header as { revision: string }).revision };
+        out.leaderDenied = await c.call('v3electionpb.Election/Leader', { name: b('other') }, 10_000, u);
+        out.campaign = await c.call(
+          'v3electionpb.Election/Campaign',
+          { name: b('lk/e'), lease: l1, value: b('v') },
+          10_000,
+          u,
+        );
+        return new Normalizer().apply(out);
+      } finally {
+        c.close();
+      }
+    };
+    await using authEtcd = await startEtcd();
+    await using authServer = await startServer({ etcdVersion: '3.4.23' });
+    const [real, sim] = [await script(authEtcd.endpoint), await script(authServer.endpoints[0]!)];
+    expect(sim).toEqual(real);
+    expect(real).toMatchObject({
+      noToken: { code: grpc.status.UNKNOWN, details: 'etcdserver: user name is empty' },
+      denied: { code: grpc.status.UNKNOWN, details: 'etcdserver: permission denied' },
+      keysLeft: { count: '2', revision: '3' },
+    });
+  }, 60_000);
 });
