@@ -5,8 +5,7 @@
  * expires). A round is the set of keys that entered before its `ready` key was created. Invariants,
  * after every step:
  * - never entered early: when enter() resolves, its round's `ready` key exists, and `count` keys existed
- *   at once at some revision up to the ready key's creation, since the round's oldest member's (as
- *   documented, a member counted toward the full round still counts once gone, as a crashed one does);
+ *   when it was created;
  * - never left early: when leave() resolves, no key of its round is left in the store;
  * - never stuck leaving: a leave() resolves within 3 s of the last key of its round going, counted from
  *   when the leaver's client and the server were last free of lasting faults.
@@ -58,21 +57,9 @@ export function doubleBarrierScenario(options: DoubleBarrierScenarioOptions = {}
       sim.store
         .range({ ...prefixRange(WAITERS), keysOnly: true })
         .kvs.filter((kv) => kv.createRevision < round).length;
-    /**
-     * True if the round whose ready key was created at `round` filled: `count` waiter keys existed at once
-     * at some revision from its oldest member's creation to the ready key's. (Not necessarily since a
-     * given member's own: a member counted toward the full round still counts once gone, as a crashed one
-     * does, and newcomers may join until the ready key is put.)
-     */
-    const filled = (round: number): boolean => {
-      const members = sim.store.range({ ...prefixRange(WAITERS), keysOnly: true, revision: round }).kvs;
-      const from = Math.min(...members.map((kv) => kv.createRevision));
-      for (let rev = from; rev <= round; rev++) {
-        const keys = sim.store.range({ ...prefixRange(WAITERS), countOnly: true, revision: rev }).count;
-        if (keys >= count) return true;
-      }
-      return false;
-    };
+    /** True if the round whose ready key was created at `round` was full then: `count` waiter keys existed. */
+    const filled = (round: number): boolean =>
+      sim.store.range({ ...prefixRange(WAITERS), countOnly: true, revision: round }).count >= count;
 
     const actor = async (ctx: ActorContext): Promise<void> => {
       let session: Session | undefined;
