@@ -17,6 +17,7 @@ import { allMethods, type RpcMethod } from '../../grpc/proto.js';
 import { toStatus } from '../../grpc/status.js';
 import type { WireMessage } from '../../wire/message.js';
 import { errorBody, httpStatus } from './errors.js';
+import { firstValueEnd, GoJsonSyntaxError } from './go-json.js';
 import { JsonDecodeError, messageFromJson, messageToJson, parseJson } from './json.js';
 import { routeFor } from './routes.js';
 import { GatewayStreamCall } from './stream-call.js';
@@ -117,9 +118,12 @@ export async function serveGateway(
   let request: WireMessage;
   try {
     const body = await readBody(req);
-    request = body.trim() === '' ? {} : messageFromJson(method.requestType, parseJson(body));
+    // As json.Decoder: the first value only (what follows is not read), Go's texts for bad syntax.
+    const end = firstValueEnd(body);
+    request = end === undefined ? {} : messageFromJson(method.requestType, parseJson(body.slice(0, end)));
   } catch (error) {
-    const message = error instanceof JsonDecodeError ? error.message : goJsonError(error);
+    const message =
+      error instanceof JsonDecodeError || error instanceof GoJsonSyntaxError ? error.message : String(error);
     counted(GrpcStatus.INVALID_ARGUMENT);
     sendError(res, GrpcStatus.INVALID_ARGUMENT, message);
     return;
@@ -180,15 +184,4 @@ function unimplemented(res: ServerResponse, method: RpcMethod, counted: (code: n
     GrpcStatus.UNIMPLEMENTED,
     `etcd-kv-kit: ${method.path.slice(1)} is not served by the simulator yet`,
   );
-}
-
-/** Go's encoding/json wording for the common syntax errors (V8's text otherwise). */
-function goJsonError(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  if (/Unexpected end of JSON input/.test(text)) return 'unexpected EOF';
-  const token =
-    /Unexpected token '?(.)'?,? .*?(?:in JSON )?at position (\d+)/.exec(text) ??
-    /Unexpected token (.) in JSON at position (\d+)/.exec(text);
-  if (token) return `invalid character '${token[1]}' looking for beginning of value`;
-  return text;
 }

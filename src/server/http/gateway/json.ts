@@ -14,6 +14,7 @@
 import protobuf from 'protobufjs/light.js';
 import { fromBigint, fromBigintUnsigned } from '../../wire/int64.js';
 import type { WireMessage } from '../../wire/message.js';
+import { checkValid, GoJsonSyntaxError } from './go-json.js';
 
 /** A request body the gateway cannot decode; the message is what grpc-gateway would say. */
 export class JsonDecodeError extends Error {}
@@ -108,12 +109,25 @@ export function decodeBase64(text: string): Uint8Array {
 function jsonType(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
   return typeof v === 'object' ? 'object' : typeof v;
 }
 
-function scalarIn(f: protobuf.Field, v: unknown, where: string): unknown {
+/** One element of a []byte given as a JSON array, as encoding/json reads it into a uint8. */
+function byteIn(v: unknown): number {
+  if (typeof v !== 'number')
+    throw new JsonDecodeError(`json: cannot unmarshal ${jsonType(v)} into Go value of type uint8`);
+  if (!Number.isInteger(v) || v < 0 || v > 255) {
+    throw new JsonDecodeError(`json: cannot unmarshal number ${String(v)} into Go value of type uint8`);
+  }
+  return v;
+}
+
+function scalarIn(f: protobuf.Field, v: unknown): unknown {
   const t = f.type;
   if (t === 'bytes') {
+    // encoding/json also reads a []byte from an array of numbers (etcd takes {"key": [1]} as "\x01").
+    if (Array.isArray(v)) return new Uint8Array(v.map(byteIn));
     if (typeof v !== 'string')
       throw new JsonDecodeError(`json: cannot unmarshal ${jsonType(v)} into Go value of type []uint8`);
     return decodeBase64(v);
@@ -129,18 +143,35 @@ function scalarIn(f: protobuf.Field, v: unknown, where: string): unknown {
     return v;
   }
   if (INT64.has(t) || INT32.has(t)) {
-    const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v : undefined;
-    if (text === undefined || !/^-?\d+$/.test(text)) {
-      throw new JsonDecodeError(
-        `json: cannot unmarshal ${JSON.stringify(v)} into Go value of type ${t} (${where})`,
-      );
+    // jsonpb strips the quotes of a quoted number and hands the rest to json.Unmarshal, as it does an
+    // unquoted one: Go's texts follow from that.
+    let text: string;
+    if (typeof v === 'string') {
+      // Go strips the quotes from the raw text, escapes and all; the raw text is gone here, so it is
+      // re-escaped (the same but for escapes a client chose where none was needed, like \u0035).
+      const raw = JSON.stringify(v).slice(1, -1);
+      try {
+        checkValid(raw);
+      } catch (error) {
+        if (error instanceof GoJsonSyntaxError) throw new JsonDecodeError(error.message);
+        throw error;
+      }
+      text = raw.trim();
+      const kind = { '"': 'string', '{': 'object', '[': 'array', t: 'bool', f: 'bool' }[text[0] ?? ''];
+      if (text === 'null') return undefined;
+      if (kind !== undefined)
+        throw new JsonDecodeError(`json: cannot unmarshal ${kind} into Go value of type ${t}`);
+    } else if (typeof v === 'number') {
+      text = String(v);
+    } else {
+      throw new JsonDecodeError(`json: cannot unmarshal ${jsonType(v)} into Go value of type ${t}`);
     }
     const unsigned = t.startsWith('u') || t === 'fixed64' || t === 'fixed32';
-    const n = BigInt(text);
     const bits = INT64.has(t) ? 64 : 32;
     const min = unsigned ? 0n : -(1n << BigInt(bits - 1));
     const max = unsigned ? (1n << BigInt(bits)) - 1n : (1n << BigInt(bits - 1)) - 1n;
-    if (n < min || n > max) {
+    const n = /^-?\d+$/.test(text) ? BigInt(text) : undefined;
+    if (n === undefined || n < min || n > max) {
       throw new JsonDecodeError(`json: cannot unmarshal number ${text} into Go value of type ${t}`);
     }
     return INT64.has(t) ? (unsigned ? fromBigintUnsigned(n) : fromBigint(n)) : Number(n);
@@ -148,9 +179,9 @@ function scalarIn(f: protobuf.Field, v: unknown, where: string): unknown {
   return v;
 }
 
-function valueIn(f: protobuf.Field, v: unknown, where: string): unknown {
+function valueIn(f: protobuf.Field, v: unknown): unknown {
   const resolved = fieldType(f);
-  if (resolved instanceof protobuf.Type) return messageFromJson(resolved, v, where);
+  if (resolved instanceof protobuf.Type) return messageFromJson(resolved, v);
   if (resolved instanceof protobuf.Enum) {
     if (typeof v === 'number' && Number.isInteger(v)) return v;
     if (typeof v === 'string') {
@@ -159,14 +190,17 @@ function valueIn(f: protobuf.Field, v: unknown, where: string): unknown {
     }
     throw new JsonDecodeError(`unknown value ${JSON.stringify(v)} for enum ${goEnumName(resolved)}`);
   }
-  return scalarIn(f, v, where);
+  return scalarIn(f, v);
 }
 
 /** A message of `type` from parsed JSON. */
-export function messageFromJson(type: protobuf.Type, json: unknown, where = type.name): WireMessage {
+export function messageFromJson(type: protobuf.Type, json: unknown): WireMessage {
   if (json === null || json === undefined) return {};
   if (typeof json !== 'object' || Array.isArray(json)) {
-    throw new JsonDecodeError(`json: cannot unmarshal ${jsonType(json)} into Go value of type ${where}`);
+    // jsonpb reads a message's fields through a map first.
+    throw new JsonDecodeError(
+      `json: cannot unmarshal ${jsonType(json)} into Go value of type map[string]json.RawMessage`,
+    );
   }
   const out: WireMessage = {};
   const given = json as Record<string, unknown>;
@@ -177,10 +211,13 @@ export function messageFromJson(type: protobuf.Type, json: unknown, where = type
     if (v === null) continue;
     if (f.repeated) {
       if (!Array.isArray(v))
-        throw new JsonDecodeError(`json: cannot unmarshal ${jsonType(v)} into Go value of type []${f.type}`);
-      out[f.name] = v.map((item) => valueIn(f, item, `${where}.${f.name}`));
+        throw new JsonDecodeError(
+          `json: cannot unmarshal ${jsonType(v)} into Go value of type []json.RawMessage`,
+        );
+      out[f.name] = v.map((item) => valueIn(f, item));
     } else {
-      out[f.name] = valueIn(f, v, `${where}.${f.name}`);
+      const value = valueIn(f, v);
+      if (value !== undefined) out[f.name] = value;
     }
   }
   return out;
