@@ -155,6 +155,18 @@ describe('the JSON gateway beside etcd 3.4.23 (curl)', () => {
       '{"sort_order": 7}',
     ];
     for (const body of bodies) await same('/v3/kv/range', body);
+    // Go's nesting limit (10,000 with the outer object), and far beyond it: an error, never a stack overflow.
+    // (fetch here: the deepest body is too long for a command-line argument.)
+    for (const depth of [9_999, 10_000, 200_000]) {
+      const body = `{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      const answer = async (base: string): Promise<[number, string]> => {
+        const r = await fetch(`${base}/v3/kv/range`, { method: 'POST', body });
+        return [r.status, await r.text()];
+      };
+      const real = await answer(etcd.endpoint);
+      expect(await answer(server.endpoints[0]!), `nesting ${depth}`).toEqual(real);
+      expect(real[0]).toBe(400);
+    }
     await same('/v3/kv/txn', '{"compare": {}}');
     await same('/v3/kv/txn', '{"compare": [1]}');
     await same('/v3/kv/txn', '{"success": [{"request_put": []}]}');

@@ -39,55 +39,71 @@ function invalid(c: string, context: string): GoJsonSyntaxError {
 const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 
-/** A recursive scanner over `text` from `i`; returns the index after the value. */
+/** Go's maxNestingDepth: an object or array opened deeper than this is refused. */
+const MAX_DEPTH = 10_000;
+
+/**
+ * Scan the value that starts at `i` (no leading whitespace); returns the index after it. Iterative, with
+ * Go's nesting limit, so that no body can exhaust the stack.
+ */
 function value(text: string, i: number): number {
-  const c = text[i];
-  if (c === undefined) throw END;
-  if (c === '{') return object(text, i + 1);
-  if (c === '[') return array(text, i + 1);
-  if (c === '"') return string(text, i + 1);
-  if (c === '-' || isDigit(c)) return number(text, i);
-  if (c === 't') return literal(text, i, 'true');
-  if (c === 'f') return literal(text, i, 'false');
-  if (c === 'n') return literal(text, i, 'null');
-  throw invalid(c, 'looking for beginning of value');
+  const open: ('{' | '[')[] = [];
+  let expecting: 'value' | 'key' = 'value';
+  for (;;) {
+    // Read a value (or, in an object, a key and its colon first).
+    if (expecting === 'key') {
+      const c = text[i];
+      if (c === undefined) throw END;
+      if (c !== '"') throw invalid(c, 'looking for beginning of object key string');
+      i = skip(text, string(text, i + 1));
+      if (text[i] === undefined) throw END;
+      if (text[i] !== ':') throw invalid(text[i]!, 'after object key');
+      i = skip(text, i + 1);
+    }
+    const c = text[i];
+    if (c === undefined) throw END;
+    if (c === '{' || c === '[') {
+      open.push(c);
+      if (open.length > MAX_DEPTH) throw invalid(c, 'exceeded max depth');
+      i = skip(text, i + 1);
+      const close = c === '{' ? '}' : ']';
+      if (text[i] !== close) {
+        expecting = c === '{' ? 'key' : 'value';
+        continue;
+      }
+      open.pop();
+      i++;
+    } else if (c === '"') i = string(text, i + 1);
+    else if (c === '-' || isDigit(c)) i = number(text, i);
+    else if (c === 't') i = literal(text, i, 'true');
+    else if (c === 'f') i = literal(text, i, 'false');
+    else if (c === 'n') i = literal(text, i, 'null');
+    else throw invalid(c, 'looking for beginning of value');
+    // After a value: close what ends here, or go on to the next element.
+    for (;;) {
+      const top = open.at(-1);
+      if (top === undefined) return i;
+      i = skip(text, i);
+      const after = text[i];
+      if (after === undefined) throw END;
+      if (after === ',') {
+        i = skip(text, i + 1);
+        expecting = top === '{' ? 'key' : 'value';
+        break;
+      }
+      if (after === (top === '{' ? '}' : ']')) {
+        open.pop();
+        i++;
+        continue;
+      }
+      throw invalid(after, top === '{' ? 'after object key:value pair' : 'after array element');
+    }
+  }
 }
 
 function skip(text: string, i: number): number {
   while (isSpace(text[i])) i++;
   return i;
-}
-
-function object(text: string, i: number): number {
-  i = skip(text, i);
-  if (text[i] === '}') return i + 1;
-  for (;;) {
-    const c = text[i];
-    if (c === undefined) throw END;
-    if (c !== '"') throw invalid(c, 'looking for beginning of object key string');
-    i = skip(text, string(text, i + 1));
-    if (text[i] === undefined) throw END;
-    if (text[i] !== ':') throw invalid(text[i]!, 'after object key');
-    i = skip(text, value(text, skip(text, i + 1)));
-    const after = text[i];
-    if (after === undefined) throw END;
-    if (after === '}') return i + 1;
-    if (after !== ',') throw invalid(after, 'after object key:value pair');
-    i = skip(text, i + 1);
-  }
-}
-
-function array(text: string, i: number): number {
-  i = skip(text, i);
-  if (text[i] === ']') return i + 1;
-  for (;;) {
-    i = skip(text, value(text, skip(text, i)));
-    const after = text[i];
-    if (after === undefined) throw END;
-    if (after === ']') return i + 1;
-    if (after !== ',') throw invalid(after, 'after array element');
-    i++;
-  }
 }
 
 function string(text: string, i: number): number {
