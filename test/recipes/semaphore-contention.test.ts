@@ -134,8 +134,9 @@ forBackends('semaphore contention', (target) => {
     const stats = await contend(env, plan, seed);
     console.log(`[semaphore contention ${env.kind}] ${JSON.stringify(stats)}`);
     expect(stats.released + stats.crashes).toBe(plan.acquisitions);
-    // The permits were used to the full: the bound was reached, and never passed.
+    // The permits were used to the full: the bound was reached on the store (a crashed holder's permit
+    // counts there until its lease goes), and never passed. How many live holders overlapped in this
+    // process is timing (on etcd, one run had a crashed holder's permit beside never more than one live).
     expect(stats.maxActive).toBe(plan.limit);
-    expect(stats.maxHolders).toBe(plan.limit);
   }, 120_000);
 });
