@@ -1,6 +1,7 @@
 /** Deterministic simulation of an app's clients under seeded fault schedules; see {@link simulate}. */
 
 export { SimRandom } from './random.js';
+export { isFaultError } from './scenarios/app.js';
 export { type BarrierScenarioOptions, barrierScenario } from './scenarios/barrier.js';
 export { type ConfigScenarioOptions, configScenario } from './scenarios/config.js';
 export {
@@ -8,7 +9,7 @@ export {
   doubleBarrierScenario,
 } from './scenarios/double-barrier.js';
 export { type ElectionScenarioOptions, electionScenario } from './scenarios/election.js';
-export { isFaultError, type LockScenarioOptions, lockScenario } from './scenarios/lock.js';
+export { type LockScenarioOptions, lockScenario } from './scenarios/lock.js';
 export { type QueueScenarioOptions, queueScenario } from './scenarios/queue.js';
 export { type RegistryScenarioOptions, registryScenario } from './scenarios/registry.js';
 export { type RWMutexScenarioOptions, rwMutexScenario } from './scenarios/rwmutex.js';

@@ -4,11 +4,16 @@
  */
 
 import { prefixRange, toText } from '../../../common/bytes.js';
+import { EtcdError, InvalidArgumentError } from '../../../interface/errors.js';
 import type { KeyValue } from '../../../interface/kv.js';
 import type { MemoryStore } from '../../../memory-backend/store.js';
 import { Session } from '../../../recipes/session.js';
 import type { ActorContext } from '../simulate.js';
-import { isFaultError } from './lock.js';
+
+/** True for the errors a faulty cluster makes (the app must live with them); anything else is a bug. */
+export function isFaultError(error: unknown): boolean {
+  return error instanceof EtcdError && !(error instanceof InvalidArgumentError);
+}
 
 /** `session` if it is alive; else a new one on the actor's client (a dead one is closed in the background). */
 export async function liveSession(

@@ -14,8 +14,7 @@
 import { Barrier } from '../../../recipes/barrier.js';
 import type { Session } from '../../../recipes/session.js';
 import type { ActorContext, Simulation } from '../simulate.js';
-import { liveSession, retrying } from './app.js';
-import { isFaultError } from './lock.js';
+import { isFaultError, liveSession, retrying } from './app.js';
 
 /** Options of {@link barrierScenario}. */
 export interface BarrierScenarioOptions {

@@ -9,7 +9,7 @@
 import { toText } from '../../../common/bytes.js';
 import { ConfigCenter } from '../../../recipes/config-center.js';
 import type { ActorContext, Simulation } from '../simulate.js';
-import { isFaultError } from './lock.js';
+import { isFaultError } from './app.js';
 
 /** Options of {@link configScenario}. */
 export interface ConfigScenarioOptions {

@@ -16,8 +16,7 @@ import { prefixRange } from '../../../common/bytes.js';
 import { DoubleBarrier } from '../../../recipes/double-barrier.js';
 import type { Session } from '../../../recipes/session.js';
 import type { ActorContext, Simulation } from '../simulate.js';
-import { liveSession } from './app.js';
-import { isFaultError } from './lock.js';
+import { isFaultError, liveSession } from './app.js';
 
 /** Options of {@link doubleBarrierScenario}. */
 export interface DoubleBarrierScenarioOptions {

@@ -11,7 +11,7 @@ import { UnknownOutcomeError } from '../../../interface/errors.js';
 import { Election } from '../../../recipes/election.js';
 import { Session } from '../../../recipes/session.js';
 import type { ActorContext, Simulation } from '../simulate.js';
-import { isFaultError } from './lock.js';
+import { isFaultError } from './app.js';
 
 /** Options of {@link electionScenario}. */
 export interface ElectionScenarioOptions {

@@ -8,11 +8,12 @@
  * - the fencing tokens of successful guarded writes never go down.
  */
 
-import { toText } from '../../../common/bytes.js';
-import { EtcdError, InvalidArgumentError, UnknownOutcomeError } from '../../../interface/errors.js';
+import { UnknownOutcomeError } from '../../../interface/errors.js';
 import { Mutex } from '../../../recipes/mutex.js';
 import { Session } from '../../../recipes/session.js';
 import type { ActorContext, Simulation } from '../simulate.js';
+import { isFaultError } from './app.js';
+import { FencedCounter } from './fenced-counter.js';
 
 /** Options of {@link lockScenario}. */
 export interface LockScenarioOptions {
@@ -25,21 +26,13 @@ export interface LockScenarioOptions {
 const COUNTER = 'sim/counter';
 const LOCK = 'sim/lock';
 
-/** True for the errors a faulty cluster makes (the app must live with them); anything else is a bug. */
-export function isFaultError(error: unknown): boolean {
-  return error instanceof EtcdError && !(error instanceof InvalidArgumentError);
-}
-
 /** Set up the lock scenario on `sim`. */
 export function lockScenario(options: LockScenarioOptions = {}): (sim: Simulation) => void {
   const clients = options.clients ?? 5;
   const ttl = options.ttl ?? 5;
   return (sim) => {
     const holding = new Map<string, Mutex>();
-    let acked = 0;
-    let unknown = 0;
-    /** Increments sent and not yet answered. */
-    let pending = 0;
+    const counter = new FencedCounter(COUNTER);
     let lastToken = 0;
 
     const actor = async (ctx: ActorContext): Promise<void> => {
@@ -72,21 +65,20 @@ export function lockScenario(options: LockScenarioOptions = {}): (sim: Simulatio
     };
 
     const increment = async (ctx: ActorContext, mutex: Mutex): Promise<void> => {
-      const current = await ctx.backend.range({ key: COUNTER });
-      const value = Number(current.kvs[0] === undefined ? '0' : toText(current.kvs[0].value));
+      const value = counter.valueIn(await ctx.backend.range({ key: COUNTER }));
       const token = mutex.fencingToken;
-      pending++;
+      counter.pending++;
       try {
         const r = await mutex.guardedTxn([{ requestPut: { key: COUNTER, value: String(value + 1) } }]);
         if (!r.succeeded) return;
-        acked++;
+        counter.acked++;
         if (token < lastToken) throw new Error(`fencing token went down: ${token} after ${lastToken}`);
         lastToken = token;
       } catch (error) {
-        if (error instanceof UnknownOutcomeError) unknown++;
+        if (error instanceof UnknownOutcomeError) counter.unknown++;
         else throw error;
       } finally {
-        pending--;
+        counter.pending--;
       }
     };
 
@@ -102,23 +94,9 @@ export function lockScenario(options: LockScenarioOptions = {}): (sim: Simulatio
         .map(([name]) => name);
       if (holders.length > 1) throw new Error(`${holders.join(' and ')} hold the lock at once`);
     });
-    let checked = '';
-    sim.invariant('no lost increment', () => {
-      const state = `${sim.store.revision} ${acked} ${unknown} ${pending}`;
-      if (state === checked) return; // nothing changed since the last check
-      checked = state;
-      const kv = sim.store.range({ key: COUNTER }).kvs[0];
-      const value = kv === undefined ? 0 : Number(toText(kv.value));
-      if (value < acked)
-        throw new Error(`the counter is ${value}, but ${acked} increments were acknowledged`);
-      if (value > acked + unknown + pending) {
-        throw new Error(
-          `the counter is ${value}: more than ${acked} acknowledged + ${unknown} unknown + ${pending} pending increments`,
-        );
-      }
-    });
+    sim.invariant('no lost increment', () => counter.check(sim.store));
     sim.atEnd('the lock went round', () => {
-      if (acked === 0) throw new Error('no increment was acknowledged in the whole run');
+      if (counter.acked === 0) throw new Error('no increment was acknowledged in the whole run');
     });
   };
 }

@@ -20,8 +20,7 @@ import { Queue } from '../../../recipes/queue.js';
 import type { QueueItem } from '../../../recipes/queue-item.js';
 import type { Session } from '../../../recipes/session.js';
 import type { ActorContext, Simulation } from '../simulate.js';
-import { liveSession, putsUnder, retrying } from './app.js';
-import { isFaultError } from './lock.js';
+import { isFaultError, liveSession, putsUnder, retrying } from './app.js';
 
 /** Options of {@link queueScenario}. */
 export interface QueueScenarioOptions {

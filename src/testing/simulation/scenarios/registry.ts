@@ -10,7 +10,7 @@
 
 import { ServiceRegistry } from '../../../recipes/service-registry.js';
 import type { ActorContext, Simulation } from '../simulate.js';
-import { isFaultError } from './lock.js';
+import { isFaultError } from './app.js';
 
 /** Options of {@link registryScenario}. */
 export interface RegistryScenarioOptions {

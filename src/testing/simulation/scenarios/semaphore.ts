@@ -18,8 +18,7 @@ import { rangeAt } from '../../../recipes/internal.js';
 import { Semaphore } from '../../../recipes/semaphore.js';
 import type { Session } from '../../../recipes/session.js';
 import type { ActorContext, Simulation } from '../simulate.js';
-import { liveSession, retrying } from './app.js';
-import { isFaultError } from './lock.js';
+import { isFaultError, liveSession, retrying } from './app.js';
 
 /** Options of {@link semaphoreScenario}. */
 export interface SemaphoreScenarioOptions {
