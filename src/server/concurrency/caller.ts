@@ -4,7 +4,6 @@
  */
 
 import { leaseHex } from '../../common/bytes.js';
-import type { RangeResponse } from '../../interface/kv.js';
 import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
 import type { MemoryCallOptions } from '../../memory-backend/options.js';
 
@@ -36,11 +35,4 @@ export function leaseKey(prefix: Uint8Array, lease: bigint): Uint8Array {
 /** `name` + "/": the prefix of a lock's or an election's keys. */
 export function namePrefix(name: Uint8Array): Uint8Array {
   return Buffer.concat([name, Buffer.from('/')]);
-}
-
-/** The range response of a txn's response op. */
-export function rangeOf(op: unknown): RangeResponse {
-  const range = (op as { responseRange?: RangeResponse } | undefined)?.responseRange;
-  if (range === undefined) throw new Error('etcd-kv-kit: expected a range response in the txn');
-  return range;
 }

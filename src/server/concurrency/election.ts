@@ -9,9 +9,9 @@
 import { bytesEqual, prefixRange } from '../../common/bytes.js';
 import { EtcdError } from '../../interface/errors.js';
 import type { KeyValue, ResponseHeader } from '../../interface/kv.js';
-import { firstCreate } from '../../recipes/internal.js';
+import { firstCreate, rangeAt } from '../../recipes/internal.js';
 import { waitDeletes } from '../../recipes/wait-deletes.js';
-import { type Caller, leaseKey, namePrefix, rangeOf, sessionLease } from './caller.js';
+import { type Caller, leaseKey, namePrefix, sessionLease } from './caller.js';
 
 /** concurrency.ErrElectionNotLeader: the leader key named is not (or no longer) the one that leads. */
 export const NOT_LEADER = 'election: not leader';
@@ -59,7 +59,7 @@ export async function campaign(
   );
   let rev = resp.header.revision;
   if (!resp.succeeded) {
-    const kv = rangeOf(resp.responses[0]).kvs[0];
+    const kv = rangeAt(resp, 0)?.kvs[0];
     if (kv !== undefined) {
       rev = kv.createRevision;
       if (!bytesEqual(kv.value, value)) {
@@ -79,10 +79,8 @@ export async function campaign(
     // Go resigns only when its context ended (through the embedded client: also when the caller's
     // connection is gone); any other failure leaves the key to its lease.
     if (signal?.aborted) {
-      const guarded = { key, target: 'CREATE', result: 'EQUAL', createRevision: rev } as const;
-      await caller
-        .embedded((c) => c.txn({ compare: [guarded], success: [{ requestDeleteRange: { key } }] }))
-        .catch(() => {});
+      const leadership = { name, key, rev, lease: id };
+      await caller.embedded((c) => resign({ ...caller, client: c, as: {} }, leadership)).catch(() => {});
     }
     throw error;
   }

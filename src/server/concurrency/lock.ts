@@ -8,9 +8,9 @@
 import type { RangeResponse, ResponseHeader } from '../../interface/kv.js';
 import type { MemoryBackend } from '../../memory-backend/memory-backend.js';
 import type { MemoryCallOptions } from '../../memory-backend/options.js';
-import { firstCreate } from '../../recipes/internal.js';
+import { firstCreate, rangeAt } from '../../recipes/internal.js';
 import { waitDeletes } from '../../recipes/wait-deletes.js';
-import { type Caller, leaseKey, namePrefix, rangeOf, sessionLease } from './caller.js';
+import { type Caller, leaseKey, namePrefix, sessionLease } from './caller.js';
 
 /** etcd's concurrency.ErrSessionExpired: the caller's lease ended while it waited for the lock. */
 export const SESSION_EXPIRED = 'mutex: session is expired';
@@ -49,8 +49,8 @@ export async function lock(
   // Not created now: the key exists already (the same lease locked before), with its own create revision.
   const myRev = resp.succeeded
     ? resp.header.revision
-    : (rangeOf(resp.responses[0]).kvs[0]?.createRevision ?? resp.header.revision);
-  const first = rangeOf(resp.responses[1]).kvs[0];
+    : (rangeAt(resp, 0)?.kvs[0]?.createRevision ?? resp.header.revision);
+  const first = rangeAt(resp, 1)?.kvs[0];
   if (first === undefined || first.createRevision === myRev) return { header: resp.header, key };
   const { signal, ...credentials } = as;
   let header: ResponseHeader;
