@@ -32,28 +32,22 @@ type Answer = Record<string, unknown>;
 /** A client speaking the two services (and what the script needs of KV and Lease) to one endpoint. */
 class Client {
   readonly #grpc: grpc.Client;
-  readonly #calls = new Set<grpc.ClientUnaryCall>();
 
   constructor(endpoint: string) {
     this.#grpc = new grpc.Client(endpoint.replace('http://', ''), grpc.credentials.createInsecure());
   }
 
   call(path: string, request: Record<string, unknown>, deadlineMs = 10_000, token?: string): Promise<Answer> {
-    const [service, method] = path.split('/') as [string, string];
-    const m = (root.lookup(service) as import('protobufjs').Service).methods[method]!;
-    m.resolve();
-    const req = m.resolvedRequestType!;
-    const res = m.resolvedResponseType!;
+    const { serialize, deserialize } = codecs(path);
     return new Promise((resolve) => {
-      const c = this.#grpc.makeUnaryRequest(
-        `/${service}/${method}`,
-        (v: Record<string, unknown>) => Buffer.from(req.encode(req.fromObject(v)).finish()),
-        (b: Buffer) => res.toObject(res.decode(b), { longs: String, bytes: String }),
+      this.#grpc.makeUnaryRequest(
+        `/${path}`,
+        serialize,
+        deserialize,
         request,
         metadataWith(token),
         { deadline: Date.now() + deadlineMs },
         (error, value) => {
-          this.#calls.delete(c);
           // A caller's deadline: the client's own DEADLINE_EXCEEDED (its text carries timings and a port), or,
           // when etcd's handler saw the deadline first, UNKNOWN "context deadline exceeded". Which comes
           // first is a race on etcd (seen under load), so both read as one outcome.
@@ -65,21 +59,17 @@ class Client {
           else resolve(value as Record<string, unknown>);
         },
       );
-      this.#calls.add(c);
     });
   }
 
   /** An Observe stream: its messages so far, and stop() to cancel it (saying whether it was still open). */
   observe(name: string): { messages: Record<string, unknown>[]; stop(): Promise<string> } {
-    const m = (root.lookup('v3electionpb.Election') as import('protobufjs').Service).methods.Observe!;
-    m.resolve();
-    const req = m.resolvedRequestType!;
-    const res = m.resolvedResponseType!;
+    const { serialize, deserialize } = codecs('v3electionpb.Election/Observe');
     const messages: Record<string, unknown>[] = [];
     const stream = this.#grpc.makeServerStreamRequest(
       '/v3electionpb.Election/Observe',
-      (v: Record<string, unknown>) => Buffer.from(req.encode(req.fromObject(v)).finish()),
-      (b: Buffer) => res.toObject(res.decode(b), { longs: String, bytes: String }),
+      serialize,
+      deserialize,
       { name: Buffer.from(name) },
     );
     let ended: string | undefined;
@@ -105,6 +95,22 @@ class Client {
   close(): void {
     this.#grpc.close();
   }
+}
+
+/** Encoding of a request and decoding of its response (longs and bytes as strings) for "package.Service/Method". */
+function codecs(path: string): {
+  serialize: (v: Record<string, unknown>) => Buffer;
+  deserialize: (b: Buffer) => Record<string, unknown>;
+} {
+  const [service, method] = path.split('/') as [string, string];
+  const m = (root.lookup(service) as import('protobufjs').Service).methods[method]!;
+  m.resolve();
+  const req = m.resolvedRequestType!;
+  const res = m.resolvedResponseType!;
+  return {
+    serialize: (v) => Buffer.from(req.encode(req.fromObject(v)).finish()),
+    deserialize: (b) => res.toObject(res.decode(b), { longs: String, bytes: String }),
+  };
 }
 
 /** Call metadata carrying an auth token, if any. */
