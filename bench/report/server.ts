@@ -5,12 +5,12 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
 import { startServer } from '../../src/server/index.js';
+import { scratchBase, singleMemberArgs } from '../../src/testing/etcd-args.js';
 import { type EtcdServer, freePort, startEtcd } from '../../src/testing/etcd-server.js';
 
 /** The CLI as it ships: the bundle `npm run bench` builds (scripts/bundle-cli.mjs), from dist/bench/bench/report. */
@@ -96,14 +96,8 @@ function spread(xs: number[]): StartupSpread {
 async function timeEtcdStart(): Promise<number> {
   const clientUrl = `http://127.0.0.1:${await freePort()}`;
   const peerUrl = `http://127.0.0.1:${await freePort()}`;
-  const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'etcd-bench-'));
-  const args = [
-    ...['--name', 'default', '--data-dir', dataDir],
-    ...['--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl],
-    ...['--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl],
-    ...['--initial-cluster', `default=${peerUrl}`],
-    ...['--heartbeat-interval', '10', '--election-timeout', '100', '--unsafe-no-fsync'],
-  ];
+  const dataDir = mkdtempSync(join(scratchBase(), 'etcd-bench-'));
+  const args = singleMemberArgs({ dataDir, clientUrl, peerUrl, heartbeatMs: 10, electionMs: 100 });
   const t0 = performance.now();
   const child = spawn('etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   try {

@@ -8,10 +8,10 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Etcd3, type IOptions } from 'etcd3';
+import { scratchBase } from './etcd-args.js';
 import { assertEtcdInstalled, freePort, minLeaseTtlFor } from './etcd-server.js';
 import { type Guard, guardProcess } from './reaper.js';
 
@@ -130,7 +130,7 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
 async function startOnce(options: EtcdClusterOptions): Promise<EtcdCluster> {
   const size = options.size ?? 3;
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
-  const base = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'etcd-cluster-'));
+  const base = mkdtempSync(join(scratchBase(), 'etcd-cluster-'));
   const ports = new Set<number>();
   // freePort() can hand out a port twice in a row; keep asking until all 2 × size are distinct.
   while (ports.size < 2 * size) ports.add(await freePort());

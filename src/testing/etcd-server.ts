@@ -6,11 +6,11 @@
  */
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { minLeaseTtlFor } from '../common/raft-timers.js';
+import { scratchBase, singleMemberArgs } from './etcd-args.js';
 import { type Guard, guardProcess } from './reaper.js';
 
 /** Options for {@link startEtcd}. */
@@ -102,31 +102,12 @@ export async function startEtcd(options: EtcdServerOptions = {}): Promise<EtcdSe
   const scheme = options.scheme ?? 'http';
   const clientPort = options.clientPort ?? (await freePort());
   const peerPort = options.peerPort ?? (await freePort());
-  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-  const dataDir = options.dataDir ?? mkdtempSync(join(base, 'etcd-test-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(scratchBase(), 'etcd-test-'));
   const logFile = `${dataDir}.log`;
   const clientUrl = `${scheme}://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const args = [
-    '--name',
-    'default',
-    '--data-dir',
-    dataDir,
-    '--listen-client-urls',
-    clientUrl,
-    '--advertise-client-urls',
-    clientUrl,
-    '--listen-peer-urls',
-    peerUrl,
-    '--initial-advertise-peer-urls',
-    peerUrl,
-    '--initial-cluster',
-    `default=${peerUrl}`,
-    '--heartbeat-interval',
-    String(heartbeat),
-    '--election-timeout',
-    String(election),
-    '--unsafe-no-fsync',
+    ...singleMemberArgs({ dataDir, clientUrl, peerUrl, heartbeatMs: heartbeat, electionMs: election }),
     '--log-level',
     'warn',
     ...(options.progressNotifyIntervalMs === undefined
